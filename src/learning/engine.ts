@@ -20,7 +20,7 @@ import type { LoadedModel, TrainingHistory } from './persistence.ts';
 import { checkLength, predictFullSong, predictOneStep, PredictionError } from './predict.ts';
 import type { Predictor } from './predict.ts';
 import { evaluateModel, train } from './train.ts';
-import type { EpochReport, StopReason, TrainOptions } from './train.ts';
+import type { StopReason, TrainOptions } from './train.ts';
 import { decodeIndices, encodeEvents } from './vocabulary.ts';
 
 export type { EpochReport, StopReason } from './train.ts';
