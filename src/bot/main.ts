@@ -3,6 +3,8 @@ import { Events, type Client } from 'discord.js';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { SqliteJobQueue, type JobQueue, type JobRunner } from '../queue/index.ts';
 import { openStorage, type Storage } from '../storage/index.ts';
+import { JobPublisher } from '../training/publisher.ts';
+import { createTrainingRunner, type TrainingRunnerOptions } from '../training/runner.ts';
 import { createClient } from './client.ts';
 import type { Command, CommandContext } from './command.ts';
 import { loadCommands } from './command-loader.ts';
@@ -16,8 +18,10 @@ import { InteractionRouter } from './router.ts';
 export interface StartBotOptions {
   /** Default: every module in commands/. */
   readonly commands?: readonly Command[];
-  /** The training work; default refuses every job (training lands with the learning engine). */
+  /** The training work; default trains in worker threads (src/training/runner.ts). */
   readonly runner?: JobRunner;
+  /** Tuning of the default runner and of the job messages (tests use small values). */
+  readonly training?: Omit<TrainingRunnerOptions, 'storage' | 'logger'> & { readonly editIntervalMs?: number };
   readonly logger?: Logger;
   /** How long to wait for the gateway to report ready. Default 60 s. */
   readonly readyTimeoutMs?: number;
@@ -28,13 +32,11 @@ export interface RunningBot {
   readonly storage: Storage;
   readonly queue: JobQueue;
   readonly context: CommandContext;
+  /** Posts and edits the training jobs' messages. */
+  readonly publisher: JobPublisher;
   /** Idempotent. */
   stop(): Promise<void>;
 }
-
-const trainingUnavailable: JobRunner = async () => {
-  throw new Error('Training is not available in this build yet.');
-};
 
 export async function startBot(config: Config, options: StartBotOptions = {}): Promise<RunningBot> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, secrets: [config.discordToken.reveal()] });
@@ -44,7 +46,7 @@ export async function startBot(config: Config, options: StartBotOptions = {}): P
   try {
     const queue = new SqliteJobQueue({
       storage,
-      runner: options.runner ?? trainingUnavailable,
+      runner: options.runner ?? createTrainingRunner({ storage, logger: logger.child({ part: 'training' }), ...options.training }),
       workers: config.trainWorkers,
       maxJobsPerMember: config.limits.maxJobsPerMember,
       logger: logger.child({ part: 'queue' }),
@@ -66,6 +68,15 @@ export async function startBot(config: Config, options: StartBotOptions = {}): P
     const ready = waitForReady(client, options.readyTimeoutMs ?? 60_000);
     await client.login(config.discordToken.reveal());
     const readyClient = await ready;
+    // Subscribed before the queue starts, so jobs resumed after a restart show it at once.
+    const publisher = new JobPublisher({
+      client: readyClient,
+      storage,
+      queue,
+      logger: logger.child({ part: 'publisher' }),
+      ...(options.training?.editIntervalMs === undefined ? {} : { editIntervalMs: options.training.editIntervalMs }),
+    });
+    publisher.start();
     await queue.start();
     logger.info('bot ready', {
       user: readyClient.user.tag,
@@ -77,11 +88,12 @@ export async function startBot(config: Config, options: StartBotOptions = {}): P
     const stop = (): Promise<void> =>
       (stopping ??= (async () => {
         await queue.stop();
+        await publisher.stop();
         await readyClient.destroy();
         storage.close();
         logger.info('bot stopped');
       })());
-    return { client: readyClient, storage, queue, context, stop };
+    return { client: readyClient, storage, queue, context, publisher, stop };
   } catch (error) {
     await client?.destroy().catch(() => {});
     storage.close();

@@ -1,0 +1,41 @@
+import type { CompleteOptions, CompletionResult, EpochReport, LearnResult } from '../learning/engine.ts';
+import type { LearnOptions } from '../learning/engine.ts';
+import type { MelodyEvent } from '../music/melody.ts';
+
+// Messages between the main thread and a training worker (worker.ts). Everything is structured-
+// clone safe: plain data only, no functions, no signals.
+
+/** learnMelody's options minus what cannot cross a thread (signal and callback live in the worker). */
+export type WorkerLearnOptions = Omit<LearnOptions, 'signal' | 'onEpoch'>;
+
+interface RequestBase {
+  /** SharedArrayBuffer of one Int32: set to 1 by the parent to stop the task. */
+  readonly abortFlag: SharedArrayBuffer;
+}
+
+export interface LearnRequest extends RequestBase {
+  readonly task: 'learn';
+  readonly events: readonly MelodyEvent[];
+  readonly options: WorkerLearnOptions;
+}
+
+export interface CompleteRequest extends RequestBase {
+  readonly task: 'complete';
+  /** A saved model directory. */
+  readonly dir: string;
+  readonly options: CompleteOptions;
+}
+
+export type WorkerRequest = LearnRequest | CompleteRequest;
+
+/** tf.memory().numTensors before and after the task, inside the worker. */
+export interface TensorCount {
+  readonly before: number;
+  readonly after: number;
+}
+
+export type WorkerReply =
+  | { readonly type: 'epoch'; readonly report: EpochReport }
+  | { readonly type: 'result'; readonly task: 'learn'; readonly result: LearnResult; readonly tensors: TensorCount }
+  | { readonly type: 'result'; readonly task: 'complete'; readonly result: CompletionResult; readonly tensors: TensorCount }
+  | { readonly type: 'error'; readonly name: string; readonly message: string };

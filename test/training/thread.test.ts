@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findCheckpoint, type EpochReport } from '../../src/learning/engine.ts';
+import { parseMelodyText } from '../../src/music/parse.ts';
+import { completeInWorker, learnInWorker, WorkerCrashError, WorkerTaskError } from '../../src/training/thread.ts';
+
+// The worker-thread runner with tiny runs: a 9-note melody and the mlp model, a few epochs each.
+
+const events = parseMelodyText('c4 d4 e4 f4 g4 e4 c4 d4 e4').events;
+const misbehaving = new URL('./misbehaving-worker.ts', import.meta.url);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nabi-thread-'));
+
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('learnInWorker', () => {
+  it('trains in a worker, reports every epoch, saves the model and leaks no tensors', async () => {
+    const reports: EpochReport[] = [];
+    const saveTo = path.join(tmp, 'saved');
+    const { result, tensors } = await learnInWorker(events, { model: 'mlp', epochs: 6, saveTo }, { onEpoch: (r) => reports.push(r) });
+    expect(reports.map((r) => r.epoch)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(reports.every((r) => Number.isFinite(r.loss) && r.epochs === 6)).toBe(true);
+    expect(result).toMatchObject({ model: 'mlp', epochs: 6, stopReason: 'epochs', savedTo: saveTo });
+    expect(result.fullSong.tokens).toHaveLength(events.length);
+    expect(tensors.after).toBe(tensors.before);
+    expect(fs.existsSync(path.join(saveTo, 'nabi.json'))).toBe(true);
+
+    const completion = await completeInWorker(saveTo, { start: 0 });
+    expect(completion.result.tokens.slice(0, 4)).toEqual(['c4', 'd4', 'e4', 'f4']);
+    expect(completion.result.tokens).toHaveLength(events.length);
+    expect(completion.tensors.after).toBe(completion.tensors.before);
+  });
+
+  it('stops soon when cancelled, with the signal reason', async () => {
+    const controller = new AbortController();
+    const reason = new Error('cancelled by test');
+    const reports: number[] = [];
+    const started = Date.now();
+    const run = learnInWorker(events, { model: 'mlp', epochs: 5000 }, {
+      signal: controller.signal,
+      onEpoch: (r) => {
+        reports.push(r.epoch);
+        if (r.epoch === 3) controller.abort(reason);
+      },
+    });
+    await expect(run).rejects.toBe(reason);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(reports.length).toBeGreaterThanOrEqual(3);
+    expect(reports.length).toBeLessThan(5000);
+  });
+
+  it('checkpoints every N epochs and resumes from the checkpoint after an interruption', async () => {
+    const dir = path.join(tmp, 'checkpoints');
+    const controller = new AbortController();
+    await expect(
+      learnInWorker(events, { model: 'mlp', epochs: 12, checkpoint: { dir, every: 4 } }, {
+        signal: controller.signal,
+        onEpoch: (r) => {
+          if (r.epoch === 6) controller.abort(new Error('shutdown'));
+        },
+      }),
+    ).rejects.toThrow('shutdown');
+    const checkpoint = await findCheckpoint(dir);
+    expect(checkpoint).toMatch(/epoch-0+4$/);
+
+    const reports: number[] = [];
+    const { result } = await learnInWorker(
+      events,
+      { model: 'mlp', epochs: 12, checkpoint: { dir, every: 4 }, resumeFrom: checkpoint! },
+      { onEpoch: (r) => reports.push(r.epoch) },
+    );
+    expect(reports[0]).toBe(5);
+    expect(reports.at(-1)).toBe(12);
+    expect(result.epochs).toBe(12);
+    expect(result.startEpoch).toBe(4);
+    expect(result.history.loss).toHaveLength(12);
+  });
+
+  it('rejects with the task error when the work itself is refused', async () => {
+    const error = await learnInWorker(events.slice(0, 3), { model: 'mlp', epochs: 2, window: 4 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkerTaskError);
+    expect((error as WorkerTaskError).originalName).toBe('DatasetError');
+    expect((error as Error).message).toMatch(/window 4 needs at least 5/);
+  });
+
+  it('a worker that throws fails with a clear crash message', async () => {
+    const error = await learnInWorker(events, { model: 'mlp', epochs: 2, seed: 1 }, { workerUrl: misbehaving }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkerCrashError);
+    expect((error as Error).message).toBe('The training worker crashed: boom in the worker');
+  });
+
+  it('a worker that exits without a result fails with its exit code', async () => {
+    const reports: number[] = [];
+    const error = await learnInWorker(events, { model: 'mlp', epochs: 2, seed: 2 }, { workerUrl: misbehaving, onEpoch: (r) => reports.push(r.epoch) }).catch(
+      (e: unknown) => e,
+    );
+    expect(reports).toEqual([1]);
+    expect(error).toBeInstanceOf(WorkerCrashError);
+    expect((error as Error).message).toMatch(/stopped unexpectedly \(exit code 3\)/);
+  });
+
+  it('a worker that ignores the abort is terminated after the grace period', async () => {
+    const controller = new AbortController();
+    const run = learnInWorker(events, { model: 'mlp', epochs: 2, seed: 3 }, { workerUrl: misbehaving, signal: controller.signal, abortGraceMs: 200 });
+    setTimeout(() => controller.abort(new Error('stop now')), 300);
+    const started = Date.now();
+    await expect(run).rejects.toThrow('stop now');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
