@@ -1,4 +1,5 @@
 import { InteractionContextType, SlashCommandBuilder, type AutocompleteInteraction } from 'discord.js';
+import { completionPlan, renderPictures, sendWithPictures } from '../src/bot/attachments.ts';
 import type { Command, CommandContext } from '../src/bot/command.ts';
 import { UserError } from '../src/bot/errors.ts';
 import { completionMessage, melodyName } from '../src/bot/format.ts';
@@ -8,7 +9,7 @@ import { MAX_PREDICTION_LENGTH, MAX_TEMPERATURE } from '../src/learning/predict.
 import { MAX_SEED } from '../src/learning/random.ts';
 import { encodeEvents } from '../src/learning/vocabulary.ts';
 import { NotationError } from '../src/music/errors.ts';
-import type { MelodyEvent } from '../src/music/melody.ts';
+import type { Melody, MelodyEvent } from '../src/music/melody.ts';
 import { parseMelodyText } from '../src/music/parse.ts';
 import type { TrainedModelRecord } from '../src/storage/index.ts';
 import { findMelody, requireMelody, suggestMelodyNames } from '../src/training/songbook.ts';
@@ -19,7 +20,8 @@ import { readSummary } from '../src/training/types.ts';
 // in the melody, or start notes of one's own), with the notes that differ from the original
 // marked, and its one-step and full-song accuracy. The prediction runs in a worker thread like
 // training, so the bot stays responsive; everything a member can get wrong is checked before the
-// reply is deferred, so those refusals stay private.
+// reply is deferred, so those refusals stay private. The reply carries the completion as a score
+// (the original above, wrong notes in red and boxed), drawn once the reply has been deferred.
 
 /** Errors from the prediction that the member caused (shown as they are). */
 const MEMBER_ERRORS = new Set(['PredictionError', 'VocabularyError', 'DatasetError', 'RangeError']);
@@ -125,21 +127,35 @@ const command = {
       throw error;
     }
     const result = outcome.result;
-    await interaction.editReply({
-      content: completionMessage({
-        melody: entry.name,
-        model: result.model,
-        epochs: result.epochs,
-        learnedAtEpoch: result.learnedAtEpoch,
-        window: result.window,
-        start: result.start,
-        temperature: result.temperature,
-        tokens: result.tokens,
-        fullSong: result.fullSong,
-        oneStepAccuracy: result.oneStep.accuracy,
-      }),
-      allowedMentions: { parse: [] },
+    const content = completionMessage({
+      melody: entry.name,
+      model: result.model,
+      epochs: result.epochs,
+      learnedAtEpoch: result.learnedAtEpoch,
+      window: result.window,
+      start: result.start,
+      temperature: result.temperature,
+      tokens: result.tokens,
+      fullSong: result.fullSong,
+      oneStepAccuracy: result.oneStep.accuracy,
     });
+    // The notes the model learned (what wrong[].index refers to), with the songbook's metre and title.
+    const learned: Melody = { ...(entry.builtin?.melody ?? entry.melody), events: info.melody.events };
+    const pictures = await renderPictures(
+      [
+        completionPlan({
+          name: entry.name,
+          model: result.model,
+          original: result.fullSong ? learned : null,
+          tokens: result.tokens,
+          wrong: result.fullSong?.wrong ?? [],
+          window: result.window,
+          start: result.start ?? 0,
+        }),
+      ],
+      context.logger,
+    );
+    await sendWithPictures(pictures, (extra) => interaction.editReply({ content, allowedMentions: { parse: [] }, ...extra }), context.logger);
   },
   async autocomplete(interaction, context) {
     if (!interaction.inGuild()) return interaction.respond([]);

@@ -10,6 +10,7 @@ import {
   type ChatInputCommandInteraction,
   type SlashCommandStringOption,
 } from 'discord.js';
+import { fileNameFor, messagePictures, renderPictures, staffPlan } from '../src/bot/attachments.ts';
 import type { Command, CommandContext } from '../src/bot/command.ts';
 import { UserError } from '../src/bot/errors.ts';
 import { countNotes, fitItems, melodyCard, melodyName } from '../src/bot/format.ts';
@@ -38,6 +39,8 @@ import {
 // /melody: the server's songbook. add (notes as text — token syntax or ABC — or a MIDI/ABC/text
 // attachment), list, show, delete (owner or Manage Server), export (MIDI or ABC). Built-in songs
 // such as nabiya are always there read-only (see src/training/songbook.ts); names autocomplete.
+// add and show answer with the text at once, then edit the reply to add the score (a PNG drawn
+// after the answer, so drawing it never holds up Discord's 3-second acknowledgement).
 
 const NO_PINGS = { parse: [] } as const;
 const DOWNLOAD_TIMEOUT_MS = 15_000;
@@ -191,6 +194,21 @@ async function add(interaction: ChatInputCommandInteraction, context: CommandCon
   } else {
     await interaction.reply({ content, allowedMentions: NO_PINGS });
   }
+  await attachScore(interaction, context, record.name, melody);
+}
+
+/**
+ * Adds the melody's score to the reply already sent. Best effort: the text is there, so a picture
+ * that cannot be drawn or uploaded is only logged.
+ */
+async function attachScore(interaction: ChatInputCommandInteraction, context: CommandContext, name: string, melody: Melody): Promise<void> {
+  const pictures = await renderPictures([staffPlan(name, melody)], context.logger);
+  if (pictures.length === 0) return;
+  try {
+    await interaction.editReply({ ...messagePictures(pictures), allowedMentions: NO_PINGS });
+  } catch (error) {
+    context.logger.warn('could not attach the score to the reply', { command: 'melody', err: error });
+  }
 }
 
 async function list(interaction: ChatInputCommandInteraction, context: CommandContext): Promise<void> {
@@ -230,6 +248,8 @@ async function show(interaction: ChatInputCommandInteraction, context: CommandCo
     content: melodyCard({ heading: '🎼', name: entry.name, melody: entry.melody, tokens: entry.melody.events.map(formatEvent), extra }),
     allowedMentions: NO_PINGS,
   });
+  // A built-in keeps its metre and title in the songbook; the server's copy only has the notes.
+  await attachScore(interaction, context, entry.name, entry.builtin?.melody ?? entry.melody);
 }
 
 async function remove(interaction: ChatInputCommandInteraction, context: CommandContext): Promise<void> {
@@ -257,11 +277,7 @@ async function remove(interaction: ChatInputCommandInteraction, context: Command
   await interaction.reply({ content: `${parts.join(' ')}.`, allowedMentions: NO_PINGS });
 }
 
-/** A file name from a melody name: ASCII letters, digits, - and _, else "melody". */
-export function fileNameFor(name: string): string {
-  const base = name.normalize('NFKD').replace(/[^\w-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
-  return /[A-Za-z0-9]/.test(base) ? base : 'melody';
-}
+export { fileNameFor } from '../src/bot/attachments.ts';
 
 async function exportMelody(interaction: ChatInputCommandInteraction, context: CommandContext): Promise<void> {
   const guildId = guildOf(interaction);

@@ -2,9 +2,12 @@
 // workers run; this is also the demo and the benchmark's building block.
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { completeMelody, learnMelody, MODEL_NAMES, isModelName } from '../learning/engine.ts';
+import { completionPlan, lossPlan, renderPictures, type PicturePlan } from '../bot/attachments.ts';
+import { clip } from '../bot/text.ts';
+import { completeMelody, learnMelody, MODEL_NAMES, isModelName, readModelInfo } from '../learning/engine.ts';
 import type { CompletionResult, LearnResult, ModelName } from '../learning/engine.ts';
 import type { Melody } from '../music/melody.ts';
 import { parseMelodyText, readMelodyFile } from '../music/parse.ts';
@@ -30,12 +33,16 @@ usage:
       --checkpoint-every N  write a checkpoint every N epochs (into --save's folder)
       --resume DIR      continue from a checkpoint or saved model
       --save DIR        save the trained model (tf.js format + nabi.json)
-      --json            print one JSON object instead of text
+      --out DIR         write pictures: loss.png (loss and accuracy per epoch), fullsong.png
+                        (the song sung from its first notes under the original, wrong notes in
+                        red) and onestep.png (each note guessed from the true notes before it)
+      --json            print one JSON object instead of text (with the pictures' paths)
   nabi complete <saved model dir> [options]
       --start N|"notes" where to start: a position in the training melody, or your own notes
       --length N        notes to predict (default: to the end of the song)
       --temperature T   0 = always the likeliest note (default); higher samples more freely
       --seed N          seed of the sampling (default 0)
+      --out DIR         write completion.png (the completion under the original, wrong notes in red)
       --json
   nabi songs                        the built-in songbook
 
@@ -62,6 +69,40 @@ export function resolveMelody(source: string): Melody {
     return readMelodyFile(path.basename(source), new Uint8Array(readFileSync(source)));
   }
   return parseMelodyText(source);
+}
+
+/**
+ * Renders `plans` into `dir` (created if needed); returns the paths written. A picture that cannot
+ * be drawn is reported on stderr and counted in `failed`; the report still prints.
+ */
+export async function writePictures(dir: string, plans: readonly (PicturePlan | null)[], io: Io): Promise<{ written: string[]; failed: number }> {
+  await prepareOut(dir);
+  const wanted = plans.filter((plan): plan is PicturePlan => plan !== null).length;
+  const pictures = await renderPictures(plans, {
+    warn: (message, fields) => io.stderr.write(`nabi: ${message} (${String(fields?.picture ?? '')}: ${fields?.err instanceof Error ? fields.err.message : String(fields?.err)})\n`),
+  });
+  const written: string[] = [];
+  for (const picture of pictures) {
+    const file = path.join(dir, picture.name);
+    await fs.writeFile(file, picture.png);
+    written.push(file);
+  }
+  return { written, failed: wanted - pictures.length };
+}
+
+/** Creates the --out folder; checked before training so a bad folder does not waste a run. */
+async function prepareOut(dir: string): Promise<void> {
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.access(dir, fs.constants.W_OK);
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? (error instanceof Error ? error.message : String(error));
+    throw new UsageError(`--out ${dir}: cannot write pictures there (${code})`);
+  }
+}
+
+function picturesFailed(failed: number): Error {
+  return new Error(`${failed} picture${failed === 1 ? '' : 's'} could not be drawn (see above)`);
 }
 
 export interface Io {
@@ -125,6 +166,7 @@ async function learnCommand(args: string[], io: Io, demo: boolean): Promise<void
       'checkpoint-every': { type: 'string' },
       resume: { type: 'string' },
       save: { type: 'string' },
+      out: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -137,6 +179,7 @@ async function learnCommand(args: string[], io: Io, demo: boolean): Promise<void
   if (checkpointEvery !== undefined && values.save === undefined) {
     throw new UsageError('--checkpoint-every needs --save DIR (checkpoints are written inside it)');
   }
+  if (values.out !== undefined) await prepareOut(values.out);
   const json = values.json ?? false;
   const bar = json ? null : new ProgressBar(io.stderr, io.stderr.isTTY ? 100 : 10_000);
   const controller = new AbortController();
@@ -160,15 +203,46 @@ async function learnCommand(args: string[], io: Io, demo: boolean): Promise<void
         : undefined,
     });
     bar?.done();
+    const title = melody.title ?? source;
+    // Typed notes make a poor heading: pictures of an untitled melody say what it was read from.
+    const heading = melody.title ?? (demo || Object.hasOwn(SONGBOOK, source) ? source : existsSync(source) ? path.basename(source) : 'melody');
+    const pictures = values.out ? await writePictures(values.out, learnPictures(melody, clip(heading, 60), result), io) : null;
     if (json) {
-      io.stdout.write(`${JSON.stringify(learnJson(result))}\n`);
+      io.stdout.write(`${JSON.stringify({ ...learnJson(result), ...(pictures ? { pictures: pictures.written } : {}) })}\n`);
     } else {
-      const title = melody.title ?? source;
       io.stdout.write(`${learnReport({ ...result, title }, io.stdout.isTTY ? ANSI : PLAIN)}\n`);
+      if (pictures) io.stdout.write(pictureLines(pictures.written));
     }
+    if (pictures && pictures.failed > 0) throw picturesFailed(pictures.failed);
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/** loss.png, fullsong.png and onestep.png of a learn run. */
+export function learnPictures(melody: Melody, title: string, result: LearnResult): PicturePlan[] {
+  const base = { name: title, model: result.model, original: melody, window: result.window } as const;
+  const plans: (PicturePlan | null)[] = [
+    lossPlan({ name: title, title, choice: result.model, models: [{ model: result.model, history: result.history, learnedAtEpoch: result.learnedAtEpoch }], file: 'loss.png' }),
+    completionPlan({ ...base, tokens: result.fullSong.tokens, wrong: result.fullSong.wrong, file: 'fullsong.png' }),
+    completionPlan({
+      ...base,
+      tokens: result.oneStep.tokens,
+      wrong: result.oneStep.wrong,
+      subtitle: `one step: each note guessed from the ${result.window} true notes before it · ${describeWrong(result.oneStep.wrong.length)}`,
+      predictedLabel: `${result.model}, one step`,
+      file: 'onestep.png',
+    }),
+  ];
+  return plans.filter((plan): plan is PicturePlan => plan !== null);
+}
+
+function describeWrong(count: number): string {
+  return count === 0 ? 'every note right' : `${count} wrong ${count === 1 ? 'note' : 'notes'} in red`;
+}
+
+function pictureLines(paths: readonly string[]): string {
+  return paths.map((file) => `wrote ${file}\n`).join('');
 }
 
 async function completeCommand(args: string[], io: Io): Promise<void> {
@@ -180,11 +254,13 @@ async function completeCommand(args: string[], io: Io): Promise<void> {
       length: { type: 'string' },
       temperature: { type: 'string' },
       seed: { type: 'string' },
+      out: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
   const dir = positionals[0];
   if (!dir) throw new UsageError('complete needs the directory of a saved model (nabi learn … --save DIR)');
+  if (values.out !== undefined) await prepareOut(values.out);
   const startText = values.start?.trim();
   const start =
     startText === undefined ? undefined : /^\d+$/.test(startText) ? Number(startText) : parseMelodyText(startText).events;
@@ -194,8 +270,29 @@ async function completeCommand(args: string[], io: Io): Promise<void> {
     temperature: numberOption(values.temperature, 'temperature'),
     seed: intOption(values.seed, 'seed'),
   });
-  if (values.json) io.stdout.write(`${JSON.stringify(completeJson(result))}\n`);
-  else io.stdout.write(`${completeReport(result, io.stdout.isTTY ? ANSI : PLAIN)}\n`);
+  let pictures: { written: string[]; failed: number } | null = null;
+  if (values.out) {
+    const learned = (await readModelInfo(dir)).melody;
+    const title = clip(learned.title ?? path.basename(path.resolve(dir)), 60);
+    const plan = completionPlan({
+      name: title,
+      title: `${title} — ${result.model}`,
+      model: result.model,
+      original: result.fullSong ? learned : null,
+      tokens: result.tokens,
+      wrong: result.fullSong?.wrong ?? [],
+      window: result.window,
+      start: result.start ?? 0,
+      file: 'completion.png',
+    });
+    pictures = await writePictures(values.out, [plan], io);
+  }
+  if (values.json) io.stdout.write(`${JSON.stringify({ ...completeJson(result), ...(pictures ? { pictures: pictures.written } : {}) })}\n`);
+  else {
+    io.stdout.write(`${completeReport(result, io.stdout.isTTY ? ANSI : PLAIN)}\n`);
+    if (pictures) io.stdout.write(pictureLines(pictures.written));
+  }
+  if (pictures && pictures.failed > 0) throw picturesFailed(pictures.failed);
 }
 
 function songsCommand(io: Io): void {

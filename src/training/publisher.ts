@@ -1,9 +1,13 @@
 import { DiscordAPIError, Routes, type Client } from 'discord.js';
+import { completionPlan, lossPlan, pictureTitle, refusedForPictures, renderPictures, restPictures, type PicturePlan, type RenderedPicture } from '../bot/attachments.ts';
 import type { Logger } from '../bot/logger.ts';
 import { progressMessage, trainSummary } from '../bot/format.ts';
+import type { Melody } from '../music/melody.ts';
+import { parseToken } from '../music/tokens.ts';
 import type { Job, JobQueue } from '../queue/index.ts';
 import type { JsonObject, Storage } from '../storage/index.ts';
-import { readTrainParams, readTrainProgress, readTrainResult, type TrainParams, type TrainProgress } from './types.ts';
+import { BUILTIN_OWNER, builtinSong } from './songbook.ts';
+import { readTrainParams, readTrainProgress, readTrainResult, type ModelSummary, type TrainParams, type TrainProgress, type TrainResultData } from './types.ts';
 
 // Turns queue events into Discord messages. Each job has ONE progress message — the /train reply —
 // edited as the job moves (queued → running with a bar → done/failed/cancelled), at most once per
@@ -14,6 +18,11 @@ import { readTrainParams, readTrainProgress, readTrainResult, type TrainParams, 
 // bot's channel routes — PATCH /channels/:id/messages/:id on the same message, or if that is not
 // possible a new channel message (POST), whose id then becomes the job's progress message.
 // Every body carries allowed_mentions { parse: [] }: nothing the bot writes pings anyone.
+//
+// The summary carries pictures: the loss curve (one chart for model:all, as the tutorial's last
+// figure) and each model's song sung from its first notes against the original, wrong notes in
+// red. They are drawn when the summary is posted — never on an interaction's path — and a picture
+// that fails to draw, or that Discord refuses, is left out: the text always goes.
 //
 // Rendering always starts from the job row in storage, so events may arrive in any order (a job
 // can start before its 'enqueued' event) and a restarted bot picks up where the last one stopped.
@@ -233,18 +242,72 @@ export class JobPublisher {
   async #postSummary(job: Job): Promise<void> {
     const result = readTrainResult(job.result);
     if (!result) return;
-    const body = { content: trainSummary(job, safeParams(job.params), result), allowed_mentions: NO_PINGS };
+    const params = safeParams(job.params);
+    const content = trainSummary(job, params, result);
+    const pictures = await renderPictures(this.#summaryPictures(job, params, result), this.#logger);
     const current = this.#storage.jobs.get(job.id) ?? job;
     if (this.#tokenUsable(current)) {
       try {
-        await this.#client.rest.post(Routes.webhook(this.#appId(), current.interactionToken!), { body, auth: false, query: new URLSearchParams({ wait: 'true' }) });
+        await this.#post(Routes.webhook(this.#appId(), current.interactionToken!), content, pictures, { auth: false, query: new URLSearchParams({ wait: 'true' }) });
         return;
       } catch (error) {
         if (!isCode(error, TOKEN_GONE) && statusOf(error) !== 401 && statusOf(error) !== 404) throw error;
         this.#storage.jobs.setInteraction(job.id, null, null);
       }
     }
-    await this.#client.rest.post(Routes.channelMessages(job.channelId), { body });
+    await this.#post(Routes.channelMessages(job.channelId), content, pictures);
+  }
+
+  /** Posts the text with the pictures; if Discord refuses them, the text alone. */
+  async #post(route: `/${string}`, content: string, pictures: readonly RenderedPicture[], options: { auth?: boolean; query?: URLSearchParams } = {}): Promise<void> {
+    const text = { content, allowed_mentions: NO_PINGS };
+    if (pictures.length > 0) {
+      const { files, body } = restPictures(pictures);
+      try {
+        await this.#client.rest.post(route, { ...options, body: { ...text, ...body }, files });
+        return;
+      } catch (error) {
+        if (!refusedForPictures(error)) throw error;
+        this.#logger?.warn('Discord refused the summary with its pictures; posting the text alone', { status: statusOf(error), code: codeOf(error) });
+      }
+    }
+    await this.#client.rest.post(route, { ...options, body: text });
+  }
+
+  /** The loss chart, then each model's song from its first notes against the original. */
+  #summaryPictures(job: Job, params: TrainParams | null, result: TrainResultData): PicturePlan[] {
+    const name = result.melody || job.melodyName;
+    const meta = this.#melodyMeta(job);
+    const title = pictureTitle(name, meta);
+    const plans: PicturePlan[] = [];
+    const loss = lossPlan({
+      name,
+      title,
+      choice: params?.model ?? (result.models.length > 1 ? 'all' : (result.models[0]?.model ?? 'model')),
+      models: result.models,
+      points: job.lossHistory,
+    });
+    if (loss) plans.push(loss);
+    for (const m of result.models) {
+      if (m.fullSong.tokens.length <= m.window) continue;
+      plans.push(
+        completionPlan({ name, title: `${title} — ${m.model}`, model: m.model, original: learnedMelody(m, meta), tokens: m.fullSong.tokens, wrong: m.fullSong.wrong, window: m.window }),
+      );
+    }
+    return plans;
+  }
+
+  /** Metre, key, tempo and title of a built-in song (the server's copy keeps only the notes). */
+  #melodyMeta(job: Job): Omit<Melody, 'events'> {
+    if (job.melodyId === null) return {};
+    try {
+      const record = this.#storage.melodies.getById(job.melodyId);
+      if (!record || record.ownerId !== BUILTIN_OWNER) return {};
+      const { events: _events, ...meta } = builtinSong(record.name)?.melody ?? { events: [] };
+      return meta;
+    } catch {
+      return {};
+    }
   }
 
   #tokenUsable(job: Job): boolean {
@@ -271,6 +334,19 @@ export class JobPublisher {
       code: codeOf(error),
       reason: error instanceof DiscordAPIError ? error.message : error instanceof Error ? error.message : String(error),
     });
+  }
+}
+
+/**
+ * The melody the model was compared with: its full-song tokens with each wrong note put back to
+ * what the original has there. Null when the tokens cannot be read (then the song is drawn alone).
+ */
+function learnedMelody(summary: ModelSummary, meta: Omit<Melody, 'events'>): Melody | null {
+  try {
+    const expected = new Map(summary.fullSong.wrong.map((w) => [w.index, w.expected]));
+    return { ...meta, events: summary.fullSong.tokens.map((token, i) => parseToken(expected.get(i) ?? token)) };
+  } catch {
+    return null;
   }
 }
 

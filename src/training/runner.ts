@@ -143,7 +143,7 @@ export function createTrainingRunner(options: TrainingRunnerOptions): JobRunner 
         melodyId: record.id,
         modelName: model,
         filesDir: target,
-        metadata: { ...summaryToJson(summary), jobId: job.id, trainedBy: job.memberId, epochsAsked: params.epochs },
+        metadata: { ...summaryToJson(summary, { history: false }), jobId: job.id, trainedBy: job.memberId, epochsAsked: params.epochs },
       });
       await fs.writeFile(summaryFile, JSON.stringify(summaryToJson(summary)));
       finished.push(summary);
@@ -172,6 +172,7 @@ export function summarize(result: LearnResult): ModelSummary {
     },
     seconds: result.seconds,
     parameters: result.parameters,
+    history: { loss: [...result.history.loss], accuracy: [...result.history.accuracy] },
   };
 }
 

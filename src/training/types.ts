@@ -58,6 +58,17 @@ export interface ModelSummary {
   };
   readonly seconds: number;
   readonly parameters: number;
+  /**
+   * Loss and accuracy of every epoch (index 0 = epoch 1), across restarts: the loss chart is drawn
+   * from it. In the job's result and the model's summary file; left out of progress snapshots and
+   * of trained-model metadata, which do not need it. Absent in rows written by older builds.
+   */
+  readonly history?: LossAccuracyHistory;
+}
+
+export interface LossAccuracyHistory {
+  readonly loss: readonly number[];
+  readonly accuracy: readonly number[];
 }
 
 export interface TrainResultData {
@@ -97,7 +108,8 @@ export function readTrainParams(json: JsonObject): TrainParams {
 }
 
 export function progressToJson(progress: TrainProgress): JsonObject {
-  return { ...progress, finished: progress.finished.map(summaryToJson) };
+  // Written every second while a job runs: finished models' histories stay in the result only.
+  return { ...progress, finished: progress.finished.map((summary) => summaryToJson(summary, { history: false })) };
 }
 
 export function readTrainProgress(json: JsonObject | null): TrainProgress | null {
@@ -116,19 +128,22 @@ export function readTrainProgress(json: JsonObject | null): TrainProgress | null
   };
 }
 
-export function summaryToJson(summary: ModelSummary): JsonObject {
+/** JSON of a summary; `history: false` leaves the loss history out. Non-finite losses become null. */
+export function summaryToJson(summary: ModelSummary, options: { readonly history?: boolean } = {}): JsonObject {
+  const { history, ...rest } = summary;
   return {
-    ...summary,
+    ...rest,
     fullSong: {
       ...summary.fullSong,
       tokens: [...summary.fullSong.tokens],
       wrong: summary.fullSong.wrong.map((w) => ({ ...w })),
     },
+    ...(history && options.history !== false ? { history: { loss: history.loss.map(finiteOrNull), accuracy: history.accuracy.map(finiteOrNull) } } : {}),
   };
 }
 
 export function resultToJson(result: TrainResultData): JsonObject {
-  return { melody: result.melody, models: result.models.map(summaryToJson), seconds: result.seconds };
+  return { melody: result.melody, models: result.models.map((summary) => summaryToJson(summary)), seconds: result.seconds };
 }
 
 export function readTrainResult(json: JsonObject | null): TrainResultData | null {
@@ -176,7 +191,19 @@ export function readSummary(value: JsonValue | undefined): ModelSummary | null {
     },
     seconds: number(value.seconds, 0),
     parameters: integer(value.parameters, 0),
+    ...readHistory(value.history),
   };
+}
+
+function readHistory(value: JsonValue | undefined): { history?: LossAccuracyHistory } {
+  if (!isObject(value) || !Array.isArray(value.loss)) return {};
+  const values = (list: JsonValue | undefined): number[] =>
+    Array.isArray(list) ? (list as readonly JsonValue[]).map((v) => (typeof v === 'number' ? v : Number.NaN)) : [];
+  return { history: { loss: values(value.loss), accuracy: values(value.accuracy) } };
+}
+
+function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
 }
 
 function isObject(value: JsonValue | undefined): value is JsonObject {

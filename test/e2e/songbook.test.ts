@@ -11,6 +11,7 @@ import { parseAbc } from '../../src/music/abc.ts';
 import { readMidi, writeMidi } from '../../src/music/midi.ts';
 import { getSong } from '../../src/music/songbook.ts';
 import { formatTokens } from '../../src/music/tokens.ts';
+import { pngSize } from '../pictures/png.ts';
 import { FakeDiscord, type RecordedRequest } from './fake-discord/index.ts';
 
 // /melody against the fake Discord with the real client: adding by text and by MIDI attachment,
@@ -124,11 +125,16 @@ describe('/melody', () => {
     expect(content).toContain('built-in');
   });
 
-  it('shows a built-in song that the server never added', async () => {
-    const callback = await melody('show', { name: 'twinkle' });
+  it('shows a built-in song that the server never added, then adds its score to the reply', async () => {
+    const sent = fake.sendInteraction({ kind: 'command', name: 'melody', subcommand: 'show', options: { name: 'twinkle' } });
+    const callback = await sent.waitForCallback();
     expect(callback.message?.content).toContain('**twinkle**');
     expect(callback.message?.content).toContain('Built-in: Twinkle, Twinkle, Little Star');
     expect(callback.message?.content).toContain('No trained model yet');
+    const edit = await sent.waitForResponse((r) => r.route === 'PATCH /webhooks/:app/:token/messages/:message' && r.files.length > 0);
+    expect(edit.files.map((f) => [f.name, f.contentType])).toEqual([['twinkle-staff.png', 'image/png']]);
+    expect(pngSize(edit.files[0]!.data).width).toBe(1200);
+    expect(sent.original()?.content).toContain('Built-in: Twinkle, Twinkle, Little Star');
   });
 
   it('exports MIDI and ABC files that read back as the same notes', async () => {

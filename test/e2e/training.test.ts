@@ -7,13 +7,17 @@ import { createLogger } from '../../src/bot/logger.ts';
 import { startBot, type RunningBot, type StartBotOptions } from '../../src/bot/main.ts';
 import { registerCommands } from '../../src/bot/register.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
-import { readTrainProgress } from '../../src/training/types.ts';
-import { FakeDiscord, waitUntil, type RecordedRequest, type SentInteraction } from './fake-discord/index.ts';
+import { onPictureRendered, type RenderedPicture } from '../../src/bot/attachments.ts';
+import { readTrainProgress, readTrainResult } from '../../src/training/types.ts';
+import { attributes, pngSize, tags } from '../pictures/png.ts';
+import { FakeDiscord, waitUntil, type RecordedFile, type RecordedRequest, type SentInteraction } from './fake-discord/index.ts';
 
 // Training end to end: the real bot (queue → worker threads → publisher) against the fake Discord.
 // /train with its one progress message and the loss summary, model:all, /complete, /jobs and
 // /cancel with permissions and queue positions, the interaction token expiring mid-job, and a
 // restart in the middle of a job. Runs are tiny (mlp, tens of epochs) to stay quick on 2 cores.
+// Summaries carry pictures (test/e2e/pictures.test.ts checks them closely); here: which ones, on
+// every path (webhook, channel after the token expired, after a restart), and model:all's chart.
 
 const EDIT = 'PATCH /webhooks/:app/:token/messages/:message';
 const FOLLOW_UP = 'POST /webhooks/:app/:token';
@@ -25,6 +29,21 @@ describe('training through Discord', () => {
   let dataDir: string;
   const logLines: string[] = [];
   const options: StartBotOptions = { logger: createLogger({ level: 'debug', sink: (line) => logLines.push(line) }), readyTimeoutMs: 10_000, training: { checkpointEvery: 5 } };
+  const rendered: RenderedPicture[] = [];
+  const stopWatching = onPictureRendered((picture) => rendered.push(picture));
+  /** The SVG of the picture the bot rendered as this attachment (same bytes). */
+  const svgOf = (file: RecordedFile): string => {
+    const picture = rendered.find((p) => p.name === file.name && Buffer.from(p.png).equals(file.data));
+    if (!picture) throw new Error(`no rendered picture is the attachment ${file.name}`);
+    expect(pngSize(file.data).width).toBe(1200);
+    // Left for a person to look at, beside pictures.test.ts's.
+    fs.mkdirSync(path.join(os.tmpdir(), 'nabi-e2e-pictures'), { recursive: true });
+    fs.writeFileSync(path.join(os.tmpdir(), 'nabi-e2e-pictures', file.name), file.data);
+    return picture.svg;
+  };
+  /** Epochs plotted on each loss curve of a chart. */
+  const lossCurves = (svg: string): Map<string, number[]> =>
+    new Map(tags(svg, 'class="loss"').map((tag) => attributes(tag)).map((a) => [a.get('data-series') ?? '', (a.get('data-epochs') ?? '').split(' ').map(Number)]));
 
   beforeAll(async () => {
     fake = await FakeDiscord.start({
@@ -42,6 +61,7 @@ describe('training through Discord', () => {
   });
 
   afterAll(async () => {
+    stopWatching();
     await bot?.stop();
     await fake?.close();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -70,6 +90,7 @@ describe('training through Discord', () => {
     expect(content).toContain('Sung from its first 4 notes (*italics*)');
     expect(content).toContain('*g8* *e8* *e4* *f8*');
     expect(content.length).toBeLessThanOrEqual(2000);
+    expect(summary.files.map((f) => f.name)).toEqual(['nabiya-mlp-loss.png', 'nabiya-mlp-completion.png']);
 
     const progress = edits(sent);
     expect(progress[0]?.message?.content).toContain(`**Job #${id}** · **nabiya** · mlp · up to 30 epochs`);
@@ -129,6 +150,16 @@ describe('training through Discord', () => {
       expect(content).toContain(`**${model}** *c4* *d4* *e4* *f4*`);
     }
     expect(edits(sent).at(-1)?.message?.content).toMatch(/✅ mlp — 3 epochs[\s\S]*✅ lstm[\s\S]*✅ stateful —[\s\S]*✅ stateful-2f/);
+
+    // One chart with the four loss curves and a legend, as the tutorial's last figure; then each song.
+    const models = ['mlp', 'lstm', 'stateful', 'stateful-2f'];
+    expect(summary.files.map((f) => f.name)).toEqual(['tiny-all-loss.png', ...models.map((m) => `tiny-${m}-completion.png`)]);
+    expect(summary.message?.embeds).toHaveLength(5);
+    const chart = svgOf(summary.files[0]!);
+    expect([...lossCurves(chart)]).toEqual(models.map((m) => [m, [1, 2, 3]]));
+    expect(tags(chart, 'class="legend-entry"').map((t) => attributes(t).get('data-series'))).toEqual(models);
+    expect(tags(chart, 'class="accuracy"')).toHaveLength(0);
+    expect(chart).toContain('tiny — the tutorial&#39;s four models');
   });
 
   it('/jobs shows the queue, /cancel stops one\'s own job, and only Manage Server may cancel another\'s', async () => {
@@ -181,6 +212,8 @@ describe('training through Discord', () => {
     const summary = await fake.waitForRoute('POST /channels/:channel/messages', (r) => (r.message?.content ?? '').includes(`job #${id}`), 60_000);
     expect(summary.message?.content).toContain('**mlp** · 60 epochs run');
     expect(summary.message?.allowed_mentions).toEqual({ parse: [] });
+    expect(summary.files.map((f) => f.name)).toEqual(['nabiya-mlp-loss.png', 'nabiya-mlp-completion.png']);
+    expect(summary.message?.embeds?.map((e) => e.image?.url)).toEqual(['attachment://nabiya-mlp-loss.png', 'attachment://nabiya-mlp-completion.png']);
     expect(bot.storage.jobs.get(id)?.interactionToken).toBeNull();
     expect(fake.message(original!.id)?.message.content).toMatch(/Done · .* summary below/);
   });
@@ -203,6 +236,10 @@ describe('training through Discord', () => {
     expect(resumedAt[0]).toBeGreaterThan(5);
     expect(resumedAt.at(-1)).toBe(40);
     expect(bot.storage.jobs.get(id)).toMatchObject({ state: 'done', attempts: 2 });
+    // The loss chart covers the whole run, the epochs before the restart included.
+    const history = readTrainResult(bot.storage.jobs.get(id)!.result)!.models[0]!.history!;
+    expect(history.loss).toHaveLength(40);
+    expect(lossCurves(svgOf(summary.files[0]!)).get('mlp')).toEqual([...Array(40).keys()].map((i) => i + 1));
     expect(fs.existsSync(path.join(dataDir, 'checkpoints', `job-${id}`))).toBe(false);
   });
 
