@@ -10,8 +10,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { learnMelody, isModelName, MODEL_NAMES } from '../src/learning/engine.ts';
-import type { ModelName } from '../src/learning/engine.ts';
+import { ENGINE_NAMES, engineFromEnv, learnMelody, isModelName, MODEL_NAMES } from '../src/learning/engine.ts';
+import type { EngineName, ModelName } from '../src/learning/engine.ts';
 import { getSong } from '../src/music/songbook.ts';
 
 const TUTORIAL: Readonly<Record<ModelName, string>> = {
@@ -23,6 +23,7 @@ const TUTORIAL: Readonly<Record<ModelName, string>> = {
 
 interface Row {
   model: ModelName;
+  engine: EngineName;
   seed: number;
   epochs: number;
   untilLearned: boolean;
@@ -56,6 +57,7 @@ const { values } = parseArgs({
     'until-learned': { type: 'boolean' },
     'check-every': { type: 'string' },
     out: { type: 'string' },
+    engine: { type: 'string' },
   },
 });
 
@@ -68,6 +70,8 @@ const untilLearned = values['until-learned'] ?? false;
 const checkEvery = Number(values['check-every'] ?? 10);
 const outDir = values.out ?? 'bench-results';
 const melody = getSong('nabiya').melody;
+const engine = (values.engine ?? engineFromEnv()) as EngineName;
+if (!ENGINE_NAMES.includes(engine)) throw new Error(`--engine must be one of ${ENGINE_NAMES.join(', ')}`);
 
 const rows: Row[] = [];
 for (const model of models as ModelName[]) {
@@ -76,6 +80,7 @@ for (const model of models as ModelName[]) {
     let lastPrint = 0;
     const result = await learnMelody(melody, {
       model,
+      engine,
       seed,
       epochs,
       untilLearned,
@@ -92,6 +97,7 @@ for (const model of models as ModelName[]) {
     });
     const row: Row = {
       model,
+      engine,
       seed,
       epochs: result.epochs,
       untilLearned,
@@ -112,18 +118,18 @@ for (const model of models as ModelName[]) {
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const header =
-  '| model | seed | epochs run | train acc | one-step | full song | exact | learned at | final loss | ms/epoch (median) | wall s | backend | tutorial |\n' +
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|';
+  '| model | engine | seed | epochs run | train acc | one-step | full song | exact | learned at | final loss | ms/epoch (median) | wall s | backend | tutorial |\n' +
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|';
 const lines = rows.map(
   (r) =>
-    `| ${r.model} | ${r.seed} | ${r.epochs} | ${pct(r.trainAccuracy)} | ${pct(r.oneStepAccuracy)} | ${pct(r.fullSongAccuracy)} | ${r.exact ? 'yes' : 'no'} | ${r.learnedAtEpoch ?? '–'} | ${r.finalLoss?.toExponential(2) ?? '–'} | ${r.msPerEpochMedian.toFixed(1)} | ${r.seconds.toFixed(1)} | ${r.backend} | ${TUTORIAL[r.model]} |`,
+    `| ${r.model} | ${r.engine} | ${r.seed} | ${r.epochs} | ${pct(r.trainAccuracy)} | ${pct(r.oneStepAccuracy)} | ${pct(r.fullSongAccuracy)} | ${r.exact ? 'yes' : 'no'} | ${r.learnedAtEpoch ?? '–'} | ${r.finalLoss?.toExponential(2) ?? '–'} | ${r.msPerEpochMedian.toFixed(1)} | ${r.seconds.toFixed(1)} | ${r.backend} | ${TUTORIAL[r.model]} |`,
 );
 const context = `나비야, window 4, ${untilLearned ? `until learned (checked every ${checkEvery} epochs), at most ` : ''}${epochs} epochs · ${os.cpus()[0]?.model ?? 'cpu'} · Node ${process.versions.node} · ${new Date().toISOString()}`;
 const markdown = `${context}\n\n${header}\n${lines.join('\n')}\n`;
 process.stdout.write(`\n${markdown}`);
 
 mkdirSync(outDir, { recursive: true });
-const stem = `seed-${models.join('+')}-${untilLearned ? 'until-learned' : `${epochs}ep`}`;
+const stem = `seed-${engine}-${models.join('+')}-${untilLearned ? 'until-learned' : `${epochs}ep`}`;
 writeFileSync(path.join(outDir, `${stem}.json`), `${JSON.stringify({ context, rows }, null, 2)}\n`);
 writeFileSync(path.join(outDir, `${stem}.md`), markdown);
 process.stderr.write(`written ${path.join(outDir, `${stem}.json`)} and .md\n`);

@@ -20,15 +20,24 @@ import type { LoadedModel, TrainingHistory } from './persistence.ts';
 import { checkLength, predictFullSong, predictOneStep, PredictionError } from './predict.ts';
 import type { Predictor } from './predict.ts';
 import { evaluateModel, train } from './train.ts';
+import { engineFromEnv, trainFast } from '../fast/trainer.ts';
+import type { EngineName } from '../fast/trainer.ts';
 import type { StopReason, TrainOptions } from './train.ts';
 import { decodeIndices, encodeEvents } from './vocabulary.ts';
 
 export type { EpochReport, StopReason } from './train.ts';
 export type { WrongNote } from './compare.ts';
+export { ENGINE_NAMES, engineFromEnv } from '../fast/trainer.ts';
+export type { EngineName } from '../fast/trainer.ts';
 
 export interface LearnOptions extends TrainOptions {
   /** Save the trained model into this directory (not when the run was cancelled). */
   readonly saveTo?: string;
+  /**
+   * `fast` (default): Nabi's fused LSTM/MLP engine (src/fast), the same mathematics as the tf.js
+   * models; `tfjs`: tf.js's own fit, the reference. Default: NABI_ENGINE, else fast.
+   */
+  readonly engine?: EngineName;
 }
 
 export interface OneStepResult {
@@ -47,6 +56,8 @@ export interface FullSongResult extends OneStepResult {
 
 export interface LearnResult {
   readonly model: ModelName;
+  /** Which engine trained it. */
+  readonly engine: EngineName;
   readonly backend: BackendName;
   readonly window: number;
   readonly seed: number;
@@ -99,7 +110,8 @@ function fullSongResult(predictor: Predictor, dataset: Dataset): FullSongResult 
 /** Trains a model on a melody and reports how well it learned it (the tutorial's evaluation). */
 export async function learnMelody(melody: Melody | readonly MelodyEvent[], options: LearnOptions = {}): Promise<LearnResult> {
   const started = performance.now();
-  const trained = await train(melody, options);
+  const engine = options.engine ?? engineFromEnv();
+  const trained = engine === 'fast' ? await trainFast(melody, options) : await train(melody, options);
   const { model, spec, vocabulary, dataset, window } = trained;
   try {
     const predictor: Predictor = { model, spec, vocabulary, window };
@@ -123,6 +135,7 @@ export async function learnMelody(melody: Melody | readonly MelodyEvent[], optio
     }
     return {
       model: spec.name,
+      engine,
       backend: trained.backend,
       window,
       seed: trained.seed,
