@@ -25,6 +25,7 @@ export const CONFIG_VARIABLES = [
   'MAX_MELODIES_PER_GUILD',
   'DISCORD_API_BASE',
   'LOG_LEVEL',
+  'VOICE_IDLE_SECONDS',
 ] as const;
 
 const REDACTED = '[redacted]';
@@ -81,6 +82,8 @@ export interface Config {
   /** REST base URL without the version segment, e.g. https://discord.com/api. */
   readonly discordApiBase: string;
   readonly logLevel: LogLevel;
+  /** How long the bot stays in a voice channel with nothing to play before it leaves. */
+  readonly voiceIdleSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -171,6 +174,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     else problems.push(`LOG_LEVEL is ${echo(level)}: expected one of ${LOG_LEVELS.join(', ')}.`);
   }
 
+  const voiceIdleSeconds = readInteger(read, problems, 'VOICE_IDLE_SECONDS', 60, 0, 86_400);
+
   if (problems.length > 0 || token === undefined || appId === undefined) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -182,6 +187,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     limits: Object.freeze(limits),
     discordApiBase,
     logLevel,
+    voiceIdleSeconds,
   });
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { GatewayDispatchEvents, type APIApplicationCommand, type APIAttachment, type APIMessage } from 'discord.js';
@@ -12,6 +13,7 @@ import type {
   FakeDiscordOptions,
   FakeGuild,
   FakeUser,
+  FakeVoiceServerInfo,
   GatewayFrame,
   InteractionSpec,
   RecordedFile,
@@ -21,7 +23,7 @@ import type {
   StoredMessage,
 } from './types.ts';
 import { WaitTimeoutError, waitUntil } from './wait.ts';
-import { buildWorld, type World } from './world.ts';
+import { buildWorld, memberPayload, type World } from './world.ts';
 
 // A fake Discord for end-to-end tests: REST under /api/v10 and the gateway at /gateway, on one
 // ephemeral port of 127.0.0.1. Point the real discord.js client at `apiBase` (rest.api /
@@ -47,6 +49,9 @@ export class FakeDiscord {
   readonly #waiters = new Set<Waiter>();
   readonly #sockets = new Set<Socket>();
   readonly #tokenTtlMs: number;
+  /** Voice states by `${guildId}:${userId}` (members and the bot in a voice channel). */
+  readonly #voiceStates = new Map<string, Record<string, unknown>>();
+  #voiceServer: FakeVoiceServerInfo | null;
   #port = 0;
   #closed = false;
 
@@ -69,6 +74,7 @@ export class FakeDiscord {
       gatewayUrl: () => this.gatewayUrl,
     };
     this.#tokenTtlMs = options.interactionTokenTtlMs ?? 15 * 60 * 1000;
+    this.#voiceServer = options.voiceServer ?? null;
     this.#server = http.createServer((request, response) => void this.#handle(request, response));
     this.#server.on('connection', (socket) => {
       this.#sockets.add(socket);
@@ -79,6 +85,8 @@ export class FakeDiscord {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
       url: () => this.gatewayUrl,
       onFrame: (frame) => this.#frames.push(frame),
+      onVoiceStateUpdate: (data) => this.#botVoiceStateUpdate(data),
+      voiceStates: (guildId) => this.#voiceStatesOf(guildId),
     });
   }
 
@@ -261,6 +269,81 @@ export class FakeDiscord {
         state.expiresAt = Date.now();
       },
     };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Voice
+
+  /** Where the bot's voice connections go from now on (null: nowhere, the connection stalls). */
+  setVoiceServer(server: FakeVoiceServerInfo | null): void {
+    this.#voiceServer = server;
+  }
+
+  /**
+   * A member joins (or moves to) a voice channel: VOICE_STATE_UPDATE to the bot, and the state is
+   * in GUILD_CREATE from then on. Default channel: the guild's first voice channel.
+   */
+  joinVoice(member: string, channelId?: string, guildId = this.guild.id): void {
+    const guild = this.#guildById(guildId);
+    const channel = channelId ?? guild.voiceChannel?.id;
+    if (!channel || !guild.channels.some((c) => c.id === channel)) throw new Error(`No voice channel ${channelId ?? '(default)'} in guild ${guild.id}`);
+    const found = guild.member(member);
+    this.#setVoiceState(guild.id, found.user.id, channel, memberPayload(found));
+  }
+
+  /** A member leaves voice. */
+  leaveVoice(member: string, guildId = this.guild.id): void {
+    const guild = this.#guildById(guildId);
+    const found = guild.member(member);
+    this.#setVoiceState(guild.id, found.user.id, null, memberPayload(found));
+  }
+
+  /** The voice channel a user (member or the bot) is in, or null. */
+  voiceChannelOf(userId: string, guildId = this.guild.id): string | null {
+    const state = this.#voiceStates.get(`${guildId}:${userId}`);
+    return typeof state?.channel_id === 'string' ? state.channel_id : null;
+  }
+
+  #guildById(guildId: string): FakeGuild {
+    const guild = this.#world.guilds.find((g) => g.id === guildId);
+    if (!guild) throw new Error(`No guild ${guildId}`);
+    return guild;
+  }
+
+  #voiceStatesOf(guildId: string): Record<string, unknown>[] {
+    return [...this.#voiceStates.values()].filter((state) => state.guild_id === guildId && state.channel_id !== null);
+  }
+
+  #setVoiceState(guildId: string, userId: string, channelId: string | null, member: Record<string, unknown> | null, extra: Record<string, unknown> = {}): void {
+    const state: Record<string, unknown> = {
+      guild_id: guildId,
+      channel_id: channelId,
+      user_id: userId,
+      ...(member ? { member } : {}),
+      session_id: randomBytes(16).toString('hex'),
+      deaf: false,
+      mute: false,
+      self_deaf: false,
+      self_mute: false,
+      self_video: false,
+      suppress: false,
+      request_to_speak_timestamp: null,
+      ...extra,
+    };
+    this.#voiceStates.set(`${guildId}:${userId}`, state);
+    this.#gateway.dispatch(GatewayDispatchEvents.VoiceStateUpdate, state);
+  }
+
+  /** The bot's op 4: its new voice state, then (joining, with a voice server set) where to connect. */
+  #botVoiceStateUpdate(data: unknown): void {
+    const request = data as { guild_id?: unknown; channel_id?: unknown; self_deaf?: unknown; self_mute?: unknown } | null;
+    const guild = this.#world.guilds.find((g) => g.id === request?.guild_id);
+    if (!guild) return;
+    const channelId = typeof request?.channel_id === 'string' && guild.channels.some((c) => c.id === request.channel_id) ? request.channel_id : null;
+    this.#setVoiceState(guild.id, this.#world.bot.id, channelId, null, { self_deaf: request?.self_deaf === true, self_mute: request?.self_mute === true });
+    if (channelId !== null && this.#voiceServer) {
+      this.#gateway.dispatch(GatewayDispatchEvents.VoiceServerUpdate, { token: this.#voiceServer.token, guild_id: guild.id, endpoint: this.#voiceServer.endpoint });
+    }
   }
 
   // -------------------------------------------------------------------------------------------

@@ -31,6 +31,10 @@ export interface FakeGatewayOptions {
   readonly heartbeatIntervalMs: number;
   readonly url: () => string;
   readonly onFrame: (frame: GatewayFrame) => void;
+  /** Op 4 from an identified session (the bot joining, moving or leaving a voice channel). */
+  readonly onVoiceStateUpdate?: (data: unknown) => void;
+  /** Voice states for a guild's GUILD_CREATE. */
+  readonly voiceStates?: (guildId: string) => readonly Record<string, unknown>[];
 }
 
 export class FakeGateway {
@@ -101,10 +105,13 @@ export class FakeGateway {
         case GatewayOpcodes.Resume:
           session = this.#resume(socket, payload.d);
           break;
-        case GatewayOpcodes.PresenceUpdate:
         case GatewayOpcodes.VoiceStateUpdate:
+          // Answered as Discord does: VOICE_STATE_UPDATE, then VOICE_SERVER_UPDATE (see fake-discord.ts).
+          if (session) this.#options.onVoiceStateUpdate?.(payload.d);
+          break;
+        case GatewayOpcodes.PresenceUpdate:
         case GatewayOpcodes.RequestGuildMembers:
-          // Recorded (onFrame) for assertions; the fake has no voice or member chunking yet.
+          // Recorded (onFrame) for assertions; the fake has no member chunking yet.
           break;
         default:
           socket.close(GatewayCloseCodes.UnknownOpcode, 'Unknown opcode.');
@@ -138,7 +145,7 @@ export class FakeGateway {
       shard: [0, 1],
       application: { id: world.applicationId, flags: 0 },
     });
-    for (const guild of world.guilds) this.#sendDispatch(session, GatewayDispatchEvents.GuildCreate, guildPayload(guild, world));
+    for (const guild of world.guilds) this.#sendDispatch(session, GatewayDispatchEvents.GuildCreate, guildPayload(guild, world, this.#options.voiceStates?.(guild.id) ?? []));
     return session;
   }
 

@@ -90,7 +90,7 @@ export function buildInteraction(spec: InteractionSpec, context: BuildContext): 
     data,
     guild_id: guild.id,
     channel_id: channel.id,
-    channel: channelPayload(channel),
+    channel: channelPayload(channel, context.world.bot.id),
     member: memberPayload(member, permissions),
     token,
     version: 1,

@@ -132,7 +132,7 @@ const HANDLERS: Readonly<Record<RouteName, Route['handle']>> = {
     state.messages.delete(webhookMessage(request, state, interaction).message.id);
     return { status: 204, interactionId: interaction.id };
   },
-  'GET /channels/:channel': (request, state) => ok(channelPayload(channelOf(request, state).channel)),
+  'GET /channels/:channel': (request, state) => ok(channelPayload(channelOf(request, state).channel, state.world.bot.id)),
   'POST /channels/:channel/messages': (request, state) => {
     const { channel } = channelOf(request, state);
     const body = messageBody(request.body);

@@ -31,6 +31,8 @@ export interface FakeChannelSpec {
   readonly name: string;
   /** Default 'text'. */
   readonly type?: 'text' | 'voice';
+  /** Permissions the bot is denied in this channel (a member overwrite), e.g. Connect or Speak. */
+  readonly botDeny?: bigint;
 }
 
 export interface FakeGuildSpec {
@@ -58,6 +60,17 @@ export interface FakeDiscordOptions {
   readonly interactionTokenTtlMs?: number;
   /** How long the bot has to call the interaction callback. Default 3000 ms, as Discord. */
   readonly callbackDeadlineMs?: number;
+  /**
+   * Where the bot's voice connections go: VOICE_SERVER_UPDATE's endpoint (host:port, as Discord
+   * sends it) and token, after the bot's op 4. Default none: op 4 gets VOICE_STATE_UPDATE only, and
+   * the bot's connection never gets further (a voice server that does not answer).
+   */
+  readonly voiceServer?: FakeVoiceServerInfo | null;
+}
+
+export interface FakeVoiceServerInfo {
+  readonly endpoint: string;
+  readonly token: string;
 }
 
 export interface FakeUser {
@@ -80,6 +93,8 @@ export interface FakeChannel {
   readonly guildId: string;
   readonly name: string;
   readonly type: ChannelType.GuildText | ChannelType.GuildVoice;
+  /** Permissions the bot is denied here (0n: none). */
+  readonly botDeny: bigint;
 }
 
 export interface FakeRole {

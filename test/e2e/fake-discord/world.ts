@@ -69,6 +69,7 @@ function buildGuild(spec: FakeGuildSpec): FakeGuild {
     guildId: id,
     name: channel.name,
     type: channel.type === 'voice' ? ChannelType.GuildVoice : ChannelType.GuildText,
+    botDeny: channel.botDeny ?? 0n,
   }));
   const textChannel = channels.find((channel) => channel.type === ChannelType.GuildText);
   if (!textChannel) throw new Error('A fake guild needs at least one text channel');
@@ -122,14 +123,15 @@ export function memberPayload(member: FakeMember, permissions?: bigint): Record<
   };
 }
 
-export function channelPayload(channel: FakeChannel): Record<string, unknown> {
+export function channelPayload(channel: FakeChannel, botId?: string): Record<string, unknown> {
   const base = {
     id: channel.id,
     type: channel.type,
     guild_id: channel.guildId,
     name: channel.name,
     position: 0,
-    permission_overwrites: [],
+    permission_overwrites:
+      channel.botDeny !== 0n && botId !== undefined ? [{ id: botId, type: 1, allow: '0', deny: channel.botDeny.toString() }] : [],
     parent_id: null,
     nsfw: false,
     flags: 0,
@@ -156,7 +158,7 @@ function rolePayload(role: FakeRole, position: number): Record<string, unknown> 
   };
 }
 
-export function guildPayload(guild: FakeGuild, world: World): Record<string, unknown> {
+export function guildPayload(guild: FakeGuild, world: World, voiceStates: readonly Record<string, unknown>[] = []): Record<string, unknown> {
   const botMember: FakeMember = { user: world.bot, nick: null, permissions: EVERYONE_PERMISSIONS, roleIds: [] };
   return {
     id: guild.id,
@@ -193,9 +195,9 @@ export function guildPayload(guild: FakeGuild, world: World): Record<string, unk
     large: false,
     unavailable: false,
     member_count: guild.members.length + 1,
-    voice_states: [],
+    voice_states: voiceStates,
     members: [...guild.members, botMember].map((member) => memberPayload(member)),
-    channels: guild.channels.map(channelPayload),
+    channels: guild.channels.map((channel) => channelPayload(channel, world.bot.id)),
     threads: [],
     presences: [],
     stage_instances: [],
