@@ -1,9 +1,9 @@
-import { InteractionContextType, SlashCommandBuilder, type AutocompleteInteraction } from 'discord.js';
-import { completionPlan, renderPictures, sendWithPictures } from '../src/bot/attachments.ts';
+import { InteractionContextType, MessageFlags, SlashCommandBuilder, type AutocompleteInteraction, type ChatInputCommandInteraction } from 'discord.js';
+import { completionPlan, completionSoundPlan, pictureTitle, playButtons, renderPictures, renderSounds, sendWithAttachments } from '../src/bot/attachments.ts';
 import type { Command, CommandContext } from '../src/bot/command.ts';
-import { UserError } from '../src/bot/errors.ts';
+import { UserError, userMessageOf } from '../src/bot/errors.ts';
 import { completionMessage, melodyName } from '../src/bot/format.ts';
-import { clip } from '../src/bot/text.ts';
+import { clip, MESSAGE_LIMIT } from '../src/bot/text.ts';
 import { readModelInfo } from '../src/learning/persistence.ts';
 import { MAX_PREDICTION_LENGTH, MAX_TEMPERATURE } from '../src/learning/predict.ts';
 import { MAX_SEED } from '../src/learning/random.ts';
@@ -11,6 +11,7 @@ import { encodeEvents } from '../src/learning/vocabulary.ts';
 import { NotationError } from '../src/music/errors.ts';
 import type { Melody, MelodyEvent } from '../src/music/melody.ts';
 import { parseMelodyText } from '../src/music/parse.ts';
+import { formatEvent } from '../src/music/token.ts';
 import type { TrainedModelRecord } from '../src/storage/index.ts';
 import { findMelody, requireMelody, suggestMelodyNames } from '../src/training/songbook.ts';
 import { completeInWorker, WorkerTaskError } from '../src/training/thread.ts';
@@ -21,7 +22,8 @@ import { readSummary } from '../src/training/types.ts';
 // marked, and its one-step and full-song accuracy. The prediction runs in a worker thread like
 // training, so the bot stays responsive; everything a member can get wrong is checked before the
 // reply is deferred, so those refusals stay private. The reply carries the completion as a score
-// (the original above, wrong notes in red and boxed), drawn once the reply has been deferred.
+// (the original above, wrong notes in red and boxed), as sound (OGG + MIDI) and ▶/⏹ buttons, all
+// made once the reply has been deferred; play:true then plays it in the member's voice channel.
 
 /** Errors from the prediction that the member caused (shown as they are). */
 const MEMBER_ERRORS = new Set(['PredictionError', 'VocabularyError', 'DatasetError', 'RangeError']);
@@ -40,7 +42,45 @@ const data = new SlashCommandBuilder()
   .addNumberOption((option) =>
     option.setName('temperature').setDescription('0 = always the likeliest note (default); higher = freer').setMinValue(0).setMaxValue(MAX_TEMPERATURE),
   )
-  .addIntegerOption((option) => option.setName('seed').setDescription('Seed for temperature sampling (default 0)').setMinValue(0).setMaxValue(MAX_SEED));
+  .addIntegerOption((option) => option.setName('seed').setDescription('Seed for temperature sampling (default 0)').setMinValue(0).setMaxValue(MAX_SEED))
+  .addBooleanOption((option) => option.setName('play').setDescription('Also play the completion in your voice channel'));
+
+/** The voice module's entry point, as far as /complete uses it (src/voice/index.ts). */
+type PlayInVoice = (
+  interaction: ChatInputCommandInteraction,
+  context: CommandContext,
+  melody: Melody,
+  options: { readonly title: string },
+) => Promise<{ readonly channelName?: string; readonly position?: number } | undefined | void>;
+
+const NO_PLAYBACK = '🔇 Playback in a voice channel is not available right now; the audio file above plays in Discord.';
+
+/**
+ * play:true — after the reply: plays the completion in the member's voice channel through
+ * src/voice when it is there. A refusal (not in a voice channel, …) or a missing voice module is
+ * said in a private follow-up; the reply with the completion stays as it is.
+ */
+async function playCompletion(interaction: ChatInputCommandInteraction, context: CommandContext, melody: Melody, title: string): Promise<void> {
+  let message: string;
+  try {
+    // Loaded on first use: the voice stack (@discordjs/voice, DAVE) stays out of the other commands' way.
+    const voice = (await import('../src/voice/index.ts')) as { playInVoice?: unknown };
+    if (typeof voice.playInVoice !== 'function') throw new Error('src/voice/index.ts does not export playInVoice');
+    const outcome = await (voice.playInVoice as PlayInVoice)(interaction, context, melody, { title });
+    if (!outcome) return;
+    const where = outcome.channelName ? ` in **${clip(outcome.channelName, 100)}**` : '';
+    message = outcome.position ? `▶️ ${clip(title, 200)} is number ${outcome.position} in line${where}.` : `▶️ Playing ${clip(title, 200)}${where}.`;
+  } catch (error) {
+    const reason = userMessageOf(error);
+    if (!reason) context.logger.warn('voice playback unavailable', { command: 'complete', err: error });
+    message = reason ? clip(`🔇 Cannot play it in voice: ${reason}`, MESSAGE_LIMIT) : NO_PLAYBACK;
+  }
+  try {
+    await interaction.followUp({ content: message, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+  } catch (error) {
+    context.logger.warn('could not send the playback follow-up', { command: 'complete', err: error });
+  }
+}
 
 /** The model a member means: the named one, else the best (full-song accuracy, then newest). */
 export function chooseModel(models: readonly TrainedModelRecord[], wanted: string | null): TrainedModelRecord | null {
@@ -140,7 +180,8 @@ const command = {
       oneStepAccuracy: result.oneStep.accuracy,
     });
     // The notes the model learned (what wrong[].index refers to), with the songbook's metre and title.
-    const learned: Melody = { ...(entry.builtin?.melody ?? entry.melody), events: info.melody.events };
+    const songbook = entry.builtin?.melody ?? entry.melody;
+    const learned: Melody = { ...songbook, events: info.melody.events };
     const pictures = await renderPictures(
       [
         completionPlan({
@@ -155,7 +196,29 @@ const command = {
       ],
       context.logger,
     );
-    await sendWithPictures(pictures, (extra) => interaction.editReply({ content, allowedMentions: { parse: [] }, ...extra }), context.logger);
+    const { events: _events, ...meta } = songbook;
+    const soundPlan = completionSoundPlan({ name: entry.name, model: result.model, tokens: result.tokens, meta });
+    const sounds = await renderSounds([soundPlan], context.logger);
+    const components = [
+      playButtons({
+        kind: 'model',
+        modelId: chosen.id,
+        start: typeof start === 'number' ? start : start.map(formatEvent),
+        length: length ?? null,
+        temperature,
+        seed,
+      }),
+    ];
+    const text = sounds.notes.length > 0 ? clip([content, ...sounds.notes].join('\n'), MESSAGE_LIMIT) : content;
+    await sendWithAttachments(
+      pictures,
+      sounds.files,
+      (extra) => interaction.editReply({ content: text, components, allowedMentions: { parse: [] }, ...extra }),
+      context.logger,
+    );
+    if (interaction.options.getBoolean('play') === true && soundPlan) {
+      await playCompletion(interaction, context, soundPlan.melody, `${pictureTitle(entry.name, songbook)} (${result.model} completion)`);
+    }
   },
   async autocomplete(interaction, context) {
     if (!interaction.inGuild()) return interaction.respond([]);

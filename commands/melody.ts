@@ -10,7 +10,18 @@ import {
   type ChatInputCommandInteraction,
   type SlashCommandStringOption,
 } from 'discord.js';
-import { fileNameFor, messagePictures, renderPictures, staffPlan } from '../src/bot/attachments.ts';
+import {
+  DISCORD_FILE_LIMIT,
+  fileNameFor,
+  melodySoundPlan,
+  playButtons,
+  renderPictures,
+  renderSounds,
+  sendWithAttachments,
+  staffPlan,
+  tooLargeMessage,
+} from '../src/bot/attachments.ts';
+import { AudioRequestError, planMelody, renderAudioFile, type AudioFormat } from '../src/audio/index.ts';
 import type { Command, CommandContext } from '../src/bot/command.ts';
 import { UserError } from '../src/bot/errors.ts';
 import { countNotes, fitItems, melodyCard, melodyName } from '../src/bot/format.ts';
@@ -37,10 +48,11 @@ import {
 } from '../src/training/songbook.ts';
 
 // /melody: the server's songbook. add (notes as text — token syntax or ABC — or a MIDI/ABC/text
-// attachment), list, show, delete (owner or Manage Server), export (MIDI or ABC). Built-in songs
+// attachment), list, show, delete (owner or Manage Server), export (MIDI, ABC, OGG, WAV, MP3). Built-in songs
 // such as nabiya are always there read-only (see src/training/songbook.ts); names autocomplete.
-// add and show answer with the text at once, then edit the reply to add the score (a PNG drawn
-// after the answer, so drawing it never holds up Discord's 3-second acknowledgement).
+// add and show answer with the text and ▶/⏹ buttons at once, then edit the reply to add the score
+// (a PNG) — and for show the sound (OGG + MIDI) — made after the answer, so making them never holds
+// up Discord's 3-second acknowledgement.
 
 const NO_PINGS = { parse: [] } as const;
 const DOWNLOAD_TIMEOUT_MS = 15_000;
@@ -77,14 +89,20 @@ const data = new SlashCommandBuilder()
   .addSubcommand((sub) =>
     sub
       .setName('export')
-      .setDescription('Download a melody as a MIDI or ABC file')
+      .setDescription('Download a melody as a MIDI, ABC, OGG, WAV or MP3 file')
       .addStringOption(nameOption(true, true))
       .addStringOption((option) =>
         option
           .setName('format')
           .setDescription('File format')
           .setRequired(true)
-          .addChoices({ name: 'MIDI (.mid)', value: 'midi' }, { name: 'ABC notation (.abc)', value: 'abc' }),
+          .addChoices(
+            { name: 'MIDI (.mid)', value: 'midi' },
+            { name: 'ABC notation (.abc)', value: 'abc' },
+            { name: 'OGG Opus audio (.ogg)', value: 'ogg' },
+            { name: 'WAV audio (.wav, large)', value: 'wav' },
+            { name: 'MP3 audio (.mp3)', value: 'mp3' },
+          ),
       ),
   );
 
@@ -189,25 +207,40 @@ async function add(interaction: ChatInputCommandInteraction, context: CommandCon
     tokens: melody.events.map(formatEvent),
     extra: [`Next: \`/train melody:${record.name}\``],
   });
+  const components = [playButtons({ kind: 'melody', name: record.name })];
   if (interaction.deferred) {
-    await interaction.editReply({ content, allowedMentions: NO_PINGS });
+    await interaction.editReply({ content, components, allowedMentions: NO_PINGS });
   } else {
-    await interaction.reply({ content, allowedMentions: NO_PINGS });
+    await interaction.reply({ content, components, allowedMentions: NO_PINGS });
   }
-  await attachScore(interaction, context, record.name, melody);
+  await attachMedia(interaction, context, record.name, melody, { content, sound: false });
 }
 
 /**
- * Adds the melody's score to the reply already sent. Best effort: the text is there, so a picture
- * that cannot be drawn or uploaded is only logged.
+ * Adds the melody's score — and with `sound`, its audio (OGG) and MIDI — to the reply already
+ * sent. Best effort: the text is there, so a file that cannot be made or uploaded is only logged;
+ * sound left out for a reason the member can act on (too long, too large) is said in the text.
  */
-async function attachScore(interaction: ChatInputCommandInteraction, context: CommandContext, name: string, melody: Melody): Promise<void> {
+async function attachMedia(
+  interaction: ChatInputCommandInteraction,
+  context: CommandContext,
+  name: string,
+  melody: Melody,
+  options: { readonly content: string; readonly sound: boolean },
+): Promise<void> {
   const pictures = await renderPictures([staffPlan(name, melody)], context.logger);
-  if (pictures.length === 0) return;
+  const sounds = options.sound ? await renderSounds([melodySoundPlan(name, melody)], context.logger) : { files: [], notes: [] };
+  if (pictures.length === 0 && sounds.files.length === 0 && sounds.notes.length === 0) return;
+  const content = sounds.notes.length > 0 ? clip([options.content, ...sounds.notes].join('\n'), MESSAGE_LIMIT) : undefined;
   try {
-    await interaction.editReply({ ...messagePictures(pictures), allowedMentions: NO_PINGS });
+    await sendWithAttachments(
+      pictures,
+      sounds.files,
+      (extra) => interaction.editReply({ ...(content === undefined ? {} : { content }), ...extra, allowedMentions: NO_PINGS }),
+      context.logger,
+    );
   } catch (error) {
-    context.logger.warn('could not attach the score to the reply', { command: 'melody', err: error });
+    context.logger.warn('could not attach the score and sound to the reply', { command: 'melody', err: error });
   }
 }
 
@@ -244,12 +277,10 @@ async function show(interaction: ChatInputCommandInteraction, context: CommandCo
       ? `Trained models: ${models.map((m) => `${m.modelName} (${typeof m.metadata.epochs === 'number' ? `${m.metadata.epochs} epochs` : 'trained'})`).join(', ')} — try \`/complete melody:${entry.name}\``
       : `No trained model yet — \`/train melody:${entry.name}\``,
   );
-  await interaction.reply({
-    content: melodyCard({ heading: '🎼', name: entry.name, melody: entry.melody, tokens: entry.melody.events.map(formatEvent), extra }),
-    allowedMentions: NO_PINGS,
-  });
-  // A built-in keeps its metre and title in the songbook; the server's copy only has the notes.
-  await attachScore(interaction, context, entry.name, entry.builtin?.melody ?? entry.melody);
+  const content = melodyCard({ heading: '🎼', name: entry.name, melody: entry.melody, tokens: entry.melody.events.map(formatEvent), extra });
+  await interaction.reply({ content, components: [playButtons({ kind: 'melody', name: entry.name })], allowedMentions: NO_PINGS });
+  // A built-in keeps its metre, tempo and title in the songbook; the server's copy only has the notes.
+  await attachMedia(interaction, context, entry.name, entry.builtin?.melody ?? entry.melody, { content, sound: true });
 }
 
 async function remove(interaction: ChatInputCommandInteraction, context: CommandContext): Promise<void> {
@@ -279,12 +310,16 @@ async function remove(interaction: ChatInputCommandInteraction, context: Command
 
 export { fileNameFor } from '../src/bot/attachments.ts';
 
+const AUDIO_EXPORTS: Readonly<Record<string, AudioFormat>> = { ogg: 'ogg', wav: 'wav', mp3: 'mp3' };
+
 async function exportMelody(interaction: ChatInputCommandInteraction, context: CommandContext): Promise<void> {
   const guildId = guildOf(interaction);
   const entry: SongbookEntry = requireMelody(context.storage, guildId, interaction.options.getString('name', true));
   const format = interaction.options.getString('format', true);
-  const melody: Melody = { ...entry.melody, title: entry.melody.title ?? entry.name };
+  const melody: Melody = { ...(entry.builtin?.melody ?? entry.melody), title: entry.builtin?.melody.title ?? entry.melody.title ?? entry.name };
   const base = fileNameFor(entry.name);
+  const audioFormat = AUDIO_EXPORTS[format];
+  if (audioFormat) return exportAudio(interaction, context, entry, melody, audioFormat);
   const file =
     format === 'midi'
       ? new AttachmentBuilder(Buffer.from(writeMidi(melody)), { name: `${base}.mid` })
@@ -292,6 +327,53 @@ async function exportMelody(interaction: ChatInputCommandInteraction, context: C
   await interaction.reply({
     content: `🎼 ${melodyName(entry.name)} as ${format === 'midi' ? 'MIDI' : 'ABC'} (${countNotes(entry.melody.events)}).`,
     files: [file],
+    allowedMentions: NO_PINGS,
+  });
+}
+
+/**
+ * An audio export: refused at once (privately) when it cannot be rendered or a WAV would not fit
+ * in a message; otherwise acknowledged first, then rendered, then attached.
+ */
+async function exportAudio(interaction: ChatInputCommandInteraction, context: CommandContext, entry: SongbookEntry, melody: Melody, format: AudioFormat): Promise<void> {
+  let seconds: number;
+  let sampleRate: number;
+  try {
+    const plan = planMelody(melody);
+    seconds = plan.durationSeconds;
+    sampleRate = plan.sampleRate;
+  } catch (error) {
+    if (error instanceof AudioRequestError) throw new UserError(`Cannot export ${melodyName(entry.name)} as audio: ${error.userMessage}.`);
+    throw error;
+  }
+  // 16-bit mono PCM: its size is known before rendering.
+  if (format === 'wav') {
+    const refusal = tooLargeMessage(`${melodyName(entry.name)} as WAV (${seconds.toFixed(0)} s)`, 44 + Math.round(seconds * sampleRate) * 2, 'wav');
+    if (refusal) throw new UserError(refusal);
+  }
+  await interaction.deferReply();
+  const label = format.toUpperCase();
+  let audio;
+  try {
+    audio = await renderAudioFile(melody, format, { name: entry.name });
+  } catch (error) {
+    if (error instanceof AudioRequestError) {
+      await interaction.editReply({ content: clip(`Cannot export ${melodyName(entry.name)} as ${label}: ${error.userMessage}.`, MESSAGE_LIMIT), allowedMentions: NO_PINGS });
+      return;
+    }
+    context.logger.warn('could not render an audio export', { command: 'melody', format, err: error });
+    await interaction.editReply({ content: `Could not render ${melodyName(entry.name)} as ${label} this time; please try again, or export it as \`midi\`.`, allowedMentions: NO_PINGS });
+    return;
+  }
+  const refusal = tooLargeMessage(`${melodyName(entry.name)} as ${label}`, audio.bytes.byteLength, format, DISCORD_FILE_LIMIT);
+  if (refusal) {
+    await interaction.editReply({ content: clip(`🔇 ${refusal}`, MESSAGE_LIMIT), allowedMentions: NO_PINGS });
+    return;
+  }
+  const name = `${fileNameFor(entry.name)}.${format}`;
+  await interaction.editReply({
+    content: `🎼 ${melodyName(entry.name)} as ${label} (${countNotes(entry.melody.events)}, ${audio.durationSeconds.toFixed(1)} s at ${audio.tempo} bpm).`,
+    files: [new AttachmentBuilder(Buffer.from(audio.bytes.buffer, audio.bytes.byteOffset, audio.bytes.byteLength), { name })],
     allowedMentions: NO_PINGS,
   });
 }

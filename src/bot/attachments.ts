@@ -1,11 +1,13 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { APIEmbed, AttachmentPayload } from 'discord.js';
+import type { APIActionRowComponent, APIButtonComponentWithCustomId, APIEmbed, AttachmentPayload } from 'discord.js';
+import { AudioRequestError, DEFAULT_AUDIO_FORMAT, midiFile, renderAudioFile, type AudioFormat } from '../audio/index.ts';
 import type { WrongNote } from '../learning/compare.ts';
 import type { Melody, MelodyEvent } from '../music/melody.ts';
 import { parseToken } from '../music/tokens.ts';
 import { renderComparison, renderLossChart, renderStaff, type LossSeries, type Picture } from '../pictures/index.ts';
 import type { LossPoint } from '../storage/index.ts';
 import type { ModelSummary } from '../training/types.ts';
+import { CUSTOM_ID_SEPARATOR, customId } from './command.ts';
 import { clip } from './text.ts';
 
 // The pictures that go with a reply — a melody's score, a completion against the original with
@@ -45,6 +47,8 @@ export interface PictureLogger {
 export const PICTURE_COLOR = 0x1f77b4;
 /** Discord shows at most 10 embeds and 10 files per message. */
 const MAX_PICTURES = 10;
+/** Discord's limit of files per message. */
+export const MAX_FILES = 10;
 const TITLE_MAX = 80;
 
 // ------------------------------------------------------------------------------------------------
@@ -308,5 +312,258 @@ export async function sendWithPictures<T>(
     if (!refusedForPictures(error)) throw error;
     logger?.warn('Discord refused the message with its pictures; sending the text alone', { pictures: pictures.map((p) => p.name).join(', '), err: error });
     return send({});
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Sound: a melody (or a completion) as an audio file — OGG Opus by default, Discord plays it
+// inline — plus the same notes as a MIDI file, always. Rendered after the reply is acknowledged,
+// like the pictures: Tone renders offline in ~0.4–0.7 s (and loads once, ~0.7 s, unless
+// preloadAudio ran at start). A sound that cannot be rendered, or would not fit in a message, is
+// left out with a line the member can read (`notes`); the text always goes.
+
+/** Discord's upload limit for a server without boosts; larger files are refused with 413. */
+export const DISCORD_FILE_LIMIT = 8 * 1024 * 1024;
+
+export type SoundKind = 'audio' | 'midi';
+
+/** A melody to turn into sound: an audio file `<file>.<format>` and a MIDI file `<file>.mid`. */
+export interface SoundPlan {
+  /** File name without extension, e.g. "nabiya" or "nabiya-mlp-completion". */
+  readonly file: string;
+  readonly melody: Melody;
+  /** What it is, for the alt text, e.g. "나비야 (Butterfly)". */
+  readonly description: string;
+  readonly format?: AudioFormat;
+  /** Also attach the MIDI file (default true). */
+  readonly midi?: boolean;
+}
+
+export interface RenderedSound {
+  readonly name: string;
+  readonly kind: SoundKind;
+  readonly format: AudioFormat | 'midi';
+  readonly mime: string;
+  readonly description: string;
+  readonly bytes: Uint8Array;
+  /** The melody that was rendered (tests compare it with the decoded sound). */
+  readonly melody: Melody;
+  /** Length of the audio in seconds (MIDI: the audio's, when rendered). */
+  readonly durationSeconds?: number;
+}
+
+export interface RenderedSounds {
+  readonly files: RenderedSound[];
+  /** Lines for the member about sound that was left out (too long, too large). */
+  readonly notes: string[];
+}
+
+/** A melody's sound: `<name>.ogg` and `<name>.mid`. */
+export function melodySoundPlan(name: string, melody: Melody, options: { readonly format?: AudioFormat; readonly file?: string } = {}): SoundPlan {
+  return { file: options.file ?? fileNameFor(name), melody, description: pictureTitle(name, melody), ...(options.format ? { format: options.format } : {}) };
+}
+
+/** A completion's sound from its tokens: `<name>-<model>-completion.ogg` and `.mid`. */
+export function completionSoundPlan(input: {
+  readonly name: string;
+  readonly model: string;
+  readonly tokens: readonly string[];
+  /** Metre, key, tempo and title of the melody it was learned from. */
+  readonly meta?: Omit<Melody, 'events'> | null;
+  readonly format?: AudioFormat;
+  readonly file?: string;
+}): SoundPlan | null {
+  let events: MelodyEvent[];
+  try {
+    events = input.tokens.map((token) => parseToken(token));
+  } catch {
+    return null;
+  }
+  if (events.length === 0) return null;
+  const { title: _title, ...meta } = input.meta ?? {};
+  const title = `${pictureTitle(input.name, input.meta ?? null)} — ${input.model}`;
+  return {
+    file: input.file ?? `${fileNameFor(input.name)}-${fileNameFor(input.model)}-completion`,
+    melody: { ...meta, title, events },
+    description: `${title}, as the model sang it`,
+    ...(input.format ? { format: input.format } : {}),
+  };
+}
+
+type SoundListener = (sound: RenderedSound) => void;
+const soundListeners = new Set<SoundListener>();
+
+/** Calls `listener` with every sound file this module renders. Returns the unsubscribe. */
+export function onSoundRendered(listener: SoundListener): () => void {
+  soundListeners.add(listener);
+  return () => soundListeners.delete(listener);
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
+}
+
+/** Why a file of `bytes` cannot be attached, or null when it can. */
+export function tooLargeMessage(what: string, bytes: number, format: AudioFormat | 'midi', limit = DISCORD_FILE_LIMIT): string | null {
+  if (bytes <= limit) return null;
+  const hint = format === 'wav' ? ' — export it as `ogg` (about a twentieth of the size) or `mp3` instead' : ' — try a faster tempo or a shorter melody';
+  return `${what} would be ${formatBytes(bytes)}; Discord takes files up to ${formatBytes(limit)}${hint}.`;
+}
+
+/**
+ * Renders each plan's audio and MIDI, each on a fresh turn of the event loop. Failures are logged
+ * and left out; a refusal the member can act on (too long, too large) becomes a line in `notes`.
+ */
+export async function renderSounds(plans: readonly (SoundPlan | null | undefined)[], logger?: PictureLogger, limit = DISCORD_FILE_LIMIT): Promise<RenderedSounds> {
+  const files: RenderedSound[] = [];
+  const notes: string[] = [];
+  const emit = (sound: RenderedSound): void => {
+    files.push(sound);
+    for (const listener of soundListeners) {
+      try {
+        listener(sound);
+      } catch {
+        // An observer's problem is not the reply's.
+      }
+    }
+  };
+  for (const plan of plans) {
+    if (!plan) continue;
+    const format = plan.format ?? DEFAULT_AUDIO_FORMAT;
+    await nextTurn();
+    try {
+      const audio = await renderAudioFile(plan.melody, format, { name: plan.file });
+      const name = `${plan.file}.${format}`;
+      const refusal = tooLargeMessage(`The ${format.toUpperCase()} file`, audio.bytes.byteLength, format, limit);
+      if (refusal) {
+        notes.push(`🔇 ${refusal}`);
+      } else {
+        emit({ name, kind: 'audio', format, mime: audio.mime, description: clip(`${plan.description} (${format.toUpperCase()}, ${audio.durationSeconds.toFixed(1)} s)`, 1000), bytes: audio.bytes, melody: plan.melody, durationSeconds: audio.durationSeconds });
+      }
+    } catch (error) {
+      if (error instanceof AudioRequestError) {
+        notes.push(`🔇 No audio: ${error.userMessage}.`);
+      } else {
+        logger?.warn('could not render the audio; sending the message without it', { sound: `${plan.file}.${format}`, err: error });
+      }
+    }
+    if (plan.midi === false) continue;
+    try {
+      const midi = midiFile(plan.melody, { name: plan.file });
+      if (midi.bytes.byteLength <= limit) {
+        emit({ name: `${plan.file}.mid`, kind: 'midi', format: 'midi', mime: midi.mime, description: clip(`${plan.description} (MIDI)`, 1000), bytes: midi.bytes, melody: plan.melody });
+      }
+    } catch (error) {
+      logger?.warn('could not write the MIDI file; sending the message without it', { sound: `${plan.file}.mid`, err: error });
+    }
+  }
+  return { files, notes };
+}
+
+// ------------------------------------------------------------------------------------------------
+// ▶ and ⏹ under a melody, completion or summary: the `play` and `stop` commands handle them.
+//
+//   play:melody:<songbook name>
+//   play:completion:job:<job id>:<model>                             a training summary's song
+//   play:completion:model:<trained model id>:<start>:<length>:<temperature>:<seed>
+//       start: a note index (0-based), or the member's own start notes as tokens joined by spaces
+//       with ":" written "=" (c5:4 → c5=4); length: empty for "to the end"
+//   stop
+
+export type PlayTarget =
+  | { readonly kind: 'melody'; readonly name: string }
+  | { readonly kind: 'job'; readonly jobId: number; readonly model: string }
+  | {
+      readonly kind: 'model';
+      readonly modelId: number;
+      readonly start: number | readonly string[];
+      readonly length: number | null;
+      readonly temperature: number;
+      readonly seed: number;
+    };
+
+/** The ▶ button's custom id for `target`, or null when it cannot fit in 100 characters. */
+export function playCustomId(target: PlayTarget): string | null {
+  let args: string[];
+  if (target.kind === 'melody') args = ['melody', target.name];
+  else if (target.kind === 'job') args = ['completion', 'job', String(target.jobId), target.model];
+  else {
+    const start = typeof target.start === 'number' ? String(target.start) : target.start.map((t) => t.replace(/:/g, '=')).join(' ');
+    args = ['completion', 'model', String(target.modelId), start, target.length === null ? '' : String(target.length), String(target.temperature), String(target.seed)];
+  }
+  try {
+    return customId('play', ...args);
+  } catch {
+    return null;
+  }
+}
+
+/** What a ▶ button's args (after "play") ask for; null when they are not one of the shapes above. */
+export function parsePlayTarget(args: readonly string[]): PlayTarget | null {
+  const [what, a, b, c, d, e, f] = args;
+  if (what === 'melody' && a) return { kind: 'melody', name: args.slice(1).join(CUSTOM_ID_SEPARATOR) };
+  if (what !== 'completion') return null;
+  if (a === 'job' && b && /^\d+$/.test(b) && c) return { kind: 'job', jobId: Number(b), model: c };
+  if (a === 'model' && b && /^\d+$/.test(b) && c !== undefined && d !== undefined && e !== undefined && f !== undefined) {
+    const temperature = Number(e);
+    const seed = Number(f);
+    if (!Number.isFinite(temperature) || !Number.isInteger(seed)) return null;
+    if (d !== '' && !/^\d+$/.test(d)) return null;
+    const start = /^\d+$/.test(c) ? Number(c) : c.split(' ').filter(Boolean).map((t) => t.replace(/=/g, ':'));
+    return { kind: 'model', modelId: Number(b), start, length: d === '' ? null : Number(d), temperature, seed };
+  }
+  return null;
+}
+
+/**
+ * The action row with a ▶ for each target (when it fits in a custom id; at most 4, labelled when
+ * there are several) and ⏹.
+ */
+export function playButtons(...targets: readonly (PlayTarget | { readonly target: PlayTarget; readonly label: string })[]): APIActionRowComponent<APIButtonComponentWithCustomId> {
+  const buttons: APIButtonComponentWithCustomId[] = [];
+  for (const item of targets.slice(0, 4)) {
+    const target = 'target' in item ? item.target : item;
+    const play = playCustomId(target);
+    const label = 'target' in item ? clip(`Play ${item.label}`, 80) : 'Play';
+    if (play) buttons.push({ type: 2, style: 1, custom_id: play, emoji: { name: '▶️' }, label } as APIButtonComponentWithCustomId);
+  }
+  buttons.push({ type: 2, style: 2, custom_id: customId('stop'), emoji: { name: '⏹️' }, label: 'Stop' } as APIButtonComponentWithCustomId);
+  return { type: 1, components: buttons } as APIActionRowComponent<APIButtonComponentWithCustomId>;
+}
+
+/** For discord.js: the sound files as plain attachments (no embed: Discord shows a player). */
+export function messageSounds(sounds: readonly RenderedSound[]): AttachmentPayload[] {
+  return sounds.map((s) => ({ attachment: Buffer.from(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength), name: s.name, description: s.description }));
+}
+
+/** For raw REST posts: sound files to upload, numbered after `firstId` pictures. */
+export function restSounds(sounds: readonly RenderedSound[], firstId = 0): {
+  files: { name: string; data: Buffer; contentType: string }[];
+  attachments: { id: number; filename: string; description: string }[];
+} {
+  return {
+    files: sounds.map((s) => ({ name: s.name, data: Buffer.from(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength), contentType: s.mime })),
+    attachments: sounds.map((s, i) => ({ id: firstId + i, filename: s.name, description: s.description })),
+  };
+}
+
+/**
+ * Sends `send` with the pictures and the sounds. When Discord refuses it because of what it
+ * carries, tries again with the pictures alone, then the text alone (each logged).
+ */
+export async function sendWithAttachments<T>(
+  pictures: readonly RenderedPicture[],
+  sounds: readonly RenderedSound[],
+  send: (extra: { files?: AttachmentPayload[]; embeds?: APIEmbed[] }) => Promise<T>,
+  logger?: PictureLogger,
+): Promise<T> {
+  if (sounds.length === 0) return sendWithPictures(pictures, send, logger);
+  try {
+    const withPictures = messagePictures(pictures);
+    return await send({ files: [...withPictures.files, ...messageSounds(sounds)], embeds: withPictures.embeds });
+  } catch (error) {
+    if (!refusedForPictures(error)) throw error;
+    logger?.warn('Discord refused the message with its sound files; sending it without them', { sounds: sounds.map((s) => s.name).join(', '), err: error });
+    return sendWithPictures(pictures, send, logger);
   }
 }

@@ -1,10 +1,12 @@
 import { once } from 'node:events';
 import { Events, type Client } from 'discord.js';
+import { preloadAudio } from '../audio/index.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { SqliteJobQueue, type JobQueue, type JobRunner } from '../queue/index.ts';
 import { openStorage, type Storage } from '../storage/index.ts';
 import { JobPublisher } from '../training/publisher.ts';
 import { createTrainingRunner, type TrainingRunnerOptions } from '../training/runner.ts';
+import { destroyAllVoice, voiceDependencyReport } from '../voice/index.ts';
 import { createClient } from './client.ts';
 import type { Command, CommandContext } from './command.ts';
 import { loadCommands } from './command-loader.ts';
@@ -84,9 +86,19 @@ export async function startBot(config: Config, options: StartBotOptions = {}): P
       commands: [...context.commands.keys()].join(','),
       workers: config.trainWorkers,
     });
+    // Tone.js loads once (~0.7 s): now, in the background, so the first sound or /play does not wait.
+    setImmediate(() => {
+      const started = Date.now();
+      Promise.resolve(preloadAudio()).then(
+        () => logger.debug('audio ready', { ms: Date.now() - started }),
+        (error: unknown) => logger.warn('could not preload audio; it loads on first use', { err: error }),
+      );
+    });
 
+    logger.info('voice dependencies', { report: voiceDependencyReport() });
     const stop = (): Promise<void> =>
       (stopping ??= (async () => {
+        destroyAllVoice();
         await queue.stop();
         await publisher.stop();
         await readyClient.destroy();

@@ -5,7 +5,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { completionPlan, lossPlan, renderPictures, type PicturePlan } from '../bot/attachments.ts';
+import { completionPlan, completionSoundPlan, lossPlan, renderPictures, renderSounds, type PicturePlan, type SoundPlan } from '../bot/attachments.ts';
+import { AUDIO_FORMATS, isAudioFormat, type AudioFormat } from '../audio/index.ts';
 import { clip } from '../bot/text.ts';
 import { completeMelody, learnMelody, MODEL_NAMES, isModelName, readModelInfo } from '../learning/engine.ts';
 import type { CompletionResult, LearnResult, ModelName } from '../learning/engine.ts';
@@ -33,16 +34,20 @@ usage:
       --checkpoint-every N  write a checkpoint every N epochs (into --save's folder)
       --resume DIR      continue from a checkpoint or saved model
       --save DIR        save the trained model (tf.js format + nabi.json)
-      --out DIR         write pictures: loss.png (loss and accuracy per epoch), fullsong.png
+      --out DIR         write pictures and sound: loss.png (loss and accuracy per epoch), fullsong.png
                         (the song sung from its first notes under the original, wrong notes in
-                        red) and onestep.png (each note guessed from the true notes before it)
-      --json            print one JSON object instead of text (with the pictures' paths)
+                        red), onestep.png (each note guessed from the true notes before it),
+                        fullsong.ogg and fullsong.mid (the song sung from its first notes)
+      --audio ogg|wav|mp3  format of the audio --out writes (default ogg); MIDI always
+      --json            print one JSON object instead of text (with the pictures' and audio paths)
   nabi complete <saved model dir> [options]
       --start N|"notes" where to start: a position in the training melody, or your own notes
       --length N        notes to predict (default: to the end of the song)
       --temperature T   0 = always the likeliest note (default); higher samples more freely
       --seed N          seed of the sampling (default 0)
-      --out DIR         write completion.png (the completion under the original, wrong notes in red)
+      --out DIR         write completion.png (the completion under the original, wrong notes in red),
+                        completion.ogg and completion.mid
+      --audio ogg|wav|mp3  format of the audio --out writes (default ogg)
       --json
   nabi songs                        the built-in songbook
 
@@ -88,6 +93,39 @@ export async function writePictures(dir: string, plans: readonly (PicturePlan | 
     written.push(file);
   }
   return { written, failed: wanted - pictures.length };
+}
+
+/**
+ * Renders each sound plan into `dir` as `<file>.<format>` and `<file>.mid`; returns the paths
+ * written. A sound that cannot be rendered is reported on stderr and counted in `failed`.
+ */
+export async function writeSounds(dir: string, plans: readonly (SoundPlan | null)[], io: Io): Promise<{ written: string[]; failed: number }> {
+  const wanted = plans.filter((plan) => plan !== null).length * 2;
+  const sounds = await renderSounds(
+    plans,
+    { warn: (message, fields) => io.stderr.write(`nabi: ${message} (${String(fields?.sound ?? '')}: ${fields?.err instanceof Error ? fields.err.message : String(fields?.err)})\n`) },
+    Number.POSITIVE_INFINITY,
+  );
+  for (const note of sounds.notes) io.stderr.write(`nabi: ${note.replace(/^🔇 /, '')}\n`);
+  const written: string[] = [];
+  for (const sound of sounds.files) {
+    const file = path.join(dir, sound.name);
+    await fs.writeFile(file, sound.bytes);
+    written.push(file);
+  }
+  return { written, failed: wanted - sounds.files.length };
+}
+
+/** --audio: the audio format written beside the pictures (needs --out). */
+function audioOption(value: string | undefined, out: string | undefined): AudioFormat {
+  if (value === undefined) return 'ogg';
+  if (!isAudioFormat(value)) throw new UsageError(`--audio must be one of ${AUDIO_FORMATS.join(', ')} (got "${value}")`);
+  if (out === undefined) throw new UsageError('--audio needs --out DIR (the audio files are written there)');
+  return value;
+}
+
+function soundsFailed(failed: number): Error {
+  return new Error(`${failed} sound file${failed === 1 ? '' : 's'} could not be written (see above)`);
 }
 
 /** Creates the --out folder; checked before training so a bad folder does not waste a run. */
@@ -167,6 +205,7 @@ async function learnCommand(args: string[], io: Io, demo: boolean): Promise<void
       resume: { type: 'string' },
       save: { type: 'string' },
       out: { type: 'string' },
+      audio: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -179,6 +218,7 @@ async function learnCommand(args: string[], io: Io, demo: boolean): Promise<void
   if (checkpointEvery !== undefined && values.save === undefined) {
     throw new UsageError('--checkpoint-every needs --save DIR (checkpoints are written inside it)');
   }
+  const audioFormat = audioOption(values.audio, values.out);
   if (values.out !== undefined) await prepareOut(values.out);
   const json = values.json ?? false;
   const bar = json ? null : new ProgressBar(io.stderr, io.stderr.isTTY ? 100 : 10_000);
@@ -207,13 +247,19 @@ async function learnCommand(args: string[], io: Io, demo: boolean): Promise<void
     // Typed notes make a poor heading: pictures of an untitled melody say what it was read from.
     const heading = melody.title ?? (demo || Object.hasOwn(SONGBOOK, source) ? source : existsSync(source) ? path.basename(source) : 'melody');
     const pictures = values.out ? await writePictures(values.out, learnPictures(melody, clip(heading, 60), result), io) : null;
+    const { events: _events, ...meta } = melody;
+    const sounds = values.out
+      ? await writeSounds(values.out, [completionSoundPlan({ name: clip(heading, 60), model: result.model, tokens: result.fullSong.tokens, meta, format: audioFormat, file: 'fullsong' })], io)
+      : null;
     if (json) {
-      io.stdout.write(`${JSON.stringify({ ...learnJson(result), ...(pictures ? { pictures: pictures.written } : {}) })}\n`);
+      io.stdout.write(`${JSON.stringify({ ...learnJson(result), ...(pictures ? { pictures: pictures.written } : {}), ...(sounds ? { audio: sounds.written } : {}) })}\n`);
     } else {
       io.stdout.write(`${learnReport({ ...result, title }, io.stdout.isTTY ? ANSI : PLAIN)}\n`);
       if (pictures) io.stdout.write(pictureLines(pictures.written));
+      if (sounds) io.stdout.write(pictureLines(sounds.written));
     }
     if (pictures && pictures.failed > 0) throw picturesFailed(pictures.failed);
+    if (sounds && sounds.failed > 0) throw soundsFailed(sounds.failed);
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -255,11 +301,13 @@ async function completeCommand(args: string[], io: Io): Promise<void> {
       temperature: { type: 'string' },
       seed: { type: 'string' },
       out: { type: 'string' },
+      audio: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
   const dir = positionals[0];
   if (!dir) throw new UsageError('complete needs the directory of a saved model (nabi learn … --save DIR)');
+  const audioFormat = audioOption(values.audio, values.out);
   if (values.out !== undefined) await prepareOut(values.out);
   const startText = values.start?.trim();
   const start =
@@ -271,6 +319,7 @@ async function completeCommand(args: string[], io: Io): Promise<void> {
     seed: intOption(values.seed, 'seed'),
   });
   let pictures: { written: string[]; failed: number } | null = null;
+  let sounds: { written: string[]; failed: number } | null = null;
   if (values.out) {
     const learned = (await readModelInfo(dir)).melody;
     const title = clip(learned.title ?? path.basename(path.resolve(dir)), 60);
@@ -286,13 +335,18 @@ async function completeCommand(args: string[], io: Io): Promise<void> {
       file: 'completion.png',
     });
     pictures = await writePictures(values.out, [plan], io);
+    const { events: _events, ...meta } = learned;
+    sounds = await writeSounds(values.out, [completionSoundPlan({ name: title, model: result.model, tokens: result.tokens, meta, format: audioFormat, file: 'completion' })], io);
   }
-  if (values.json) io.stdout.write(`${JSON.stringify({ ...completeJson(result), ...(pictures ? { pictures: pictures.written } : {}) })}\n`);
-  else {
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify({ ...completeJson(result), ...(pictures ? { pictures: pictures.written } : {}), ...(sounds ? { audio: sounds.written } : {}) })}\n`);
+  } else {
     io.stdout.write(`${completeReport(result, io.stdout.isTTY ? ANSI : PLAIN)}\n`);
     if (pictures) io.stdout.write(pictureLines(pictures.written));
+    if (sounds) io.stdout.write(pictureLines(sounds.written));
   }
   if (pictures && pictures.failed > 0) throw picturesFailed(pictures.failed);
+  if (sounds && sounds.failed > 0) throw soundsFailed(sounds.failed);
 }
 
 function songsCommand(io: Io): void {

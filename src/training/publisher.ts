@@ -1,5 +1,23 @@
 import { DiscordAPIError, Routes, type Client } from 'discord.js';
-import { completionPlan, lossPlan, pictureTitle, refusedForPictures, renderPictures, restPictures, type PicturePlan, type RenderedPicture } from '../bot/attachments.ts';
+import {
+  MAX_FILES,
+  completionPlan,
+  completionSoundPlan,
+  lossPlan,
+  pictureTitle,
+  playButtons,
+  refusedForPictures,
+  renderPictures,
+  renderSounds,
+  restPictures,
+  restSounds,
+  type PicturePlan,
+  type RenderedPicture,
+  type RenderedSound,
+  type PlayTarget,
+  type SoundPlan,
+} from '../bot/attachments.ts';
+import { clip, MESSAGE_LIMIT } from '../bot/text.ts';
 import type { Logger } from '../bot/logger.ts';
 import { progressMessage, trainSummary } from '../bot/format.ts';
 import type { Melody } from '../music/melody.ts';
@@ -21,8 +39,9 @@ import { readTrainParams, readTrainProgress, readTrainResult, type ModelSummary,
 //
 // The summary carries pictures: the loss curve (one chart for model:all, as the tutorial's last
 // figure) and each model's song sung from its first notes against the original, wrong notes in
-// red. They are drawn when the summary is posted — never on an interaction's path — and a picture
-// that fails to draw, or that Discord refuses, is left out: the text always goes.
+// red — and each song as sound (OGG + MIDI) with ▶/⏹ buttons (play:completion:job:<id>:<model>).
+// They are made when the summary is posted — never on an interaction's path — and a file that
+// fails to render, or that Discord refuses, is left out: the text always goes.
 //
 // Rendering always starts from the job row in storage, so events may arrive in any order (a job
 // can start before its 'enqueued' event) and a restarted bot picks up where the last one stopped.
@@ -243,35 +262,66 @@ export class JobPublisher {
     const result = readTrainResult(job.result);
     if (!result) return;
     const params = safeParams(job.params);
-    const content = trainSummary(job, params, result);
+    let content = trainSummary(job, params, result);
     const pictures = await renderPictures(this.#summaryPictures(job, params, result), this.#logger);
+    const sounds = await renderSounds(this.#summarySounds(job, result), this.#logger);
+    if (sounds.notes.length > 0) content = clip([content, ...sounds.notes].join('\n'), MESSAGE_LIMIT);
+    const sung = result.models.filter((m) => m.fullSong.tokens.length > m.window);
+    const several = sung.length > 1;
+    const components = sung.length === 0 ? [] : [playButtons(...sung.map((m) => (several ? { target: playTarget(job, m), label: m.model } : playTarget(job, m))))];
+    // Discord takes 10 files a message: when pictures and sounds do not fit together (model:all),
+    // the sounds follow in a second message.
+    const together = pictures.length + sounds.files.length <= MAX_FILES;
+    const first: Post = { content, pictures, sounds: together ? sounds.files : [], components: together || sounds.files.length === 0 ? components : [] };
+    const second: Post | null = together ? null : { content: `🎵 ${sung.map((m) => `**${m.model}**`).join(', ')} sung from the first notes, as sound:`, pictures: [], sounds: sounds.files.slice(0, MAX_FILES), components };
     const current = this.#storage.jobs.get(job.id) ?? job;
     if (this.#tokenUsable(current)) {
       try {
-        await this.#post(Routes.webhook(this.#appId(), current.interactionToken!), content, pictures, { auth: false, query: new URLSearchParams({ wait: 'true' }) });
+        const route = Routes.webhook(this.#appId(), current.interactionToken!);
+        const options = { auth: false, query: new URLSearchParams({ wait: 'true' }) };
+        await this.#post(route, first, options);
+        if (second) await this.#post(route, second, options);
         return;
       } catch (error) {
         if (!isCode(error, TOKEN_GONE) && statusOf(error) !== 401 && statusOf(error) !== 404) throw error;
         this.#storage.jobs.setInteraction(job.id, null, null);
       }
     }
-    await this.#post(Routes.channelMessages(job.channelId), content, pictures);
+    await this.#post(Routes.channelMessages(job.channelId), first);
+    if (second) await this.#post(Routes.channelMessages(job.channelId), second);
   }
 
-  /** Posts the text with the pictures; if Discord refuses them, the text alone. */
-  async #post(route: `/${string}`, content: string, pictures: readonly RenderedPicture[], options: { auth?: boolean; query?: URLSearchParams } = {}): Promise<void> {
-    const text = { content, allowed_mentions: NO_PINGS };
-    if (pictures.length > 0) {
-      const { files, body } = restPictures(pictures);
+  /** Posts the text with its files; if Discord refuses them, with the pictures alone, then the text alone. */
+  async #post(route: `/${string}`, post: Post, options: { auth?: boolean; query?: URLSearchParams } = {}): Promise<void> {
+    const text = { content: post.content, allowed_mentions: NO_PINGS, ...(post.components.length > 0 ? { components: post.components } : {}) };
+    const attempts: [readonly RenderedPicture[], readonly RenderedSound[]][] = [];
+    if (post.sounds.length > 0) attempts.push([post.pictures, post.sounds]);
+    if (post.pictures.length > 0) attempts.push([post.pictures, []]);
+    for (const [pictures, sounds] of attempts) {
+      const shown = restPictures(pictures);
+      const heard = restSounds(sounds, pictures.length);
       try {
-        await this.#client.rest.post(route, { ...options, body: { ...text, ...body }, files });
+        await this.#client.rest.post(route, {
+          ...options,
+          body: { ...text, embeds: shown.body.embeds, attachments: [...shown.body.attachments, ...heard.attachments] },
+          files: [...shown.files, ...heard.files],
+        });
         return;
       } catch (error) {
         if (!refusedForPictures(error)) throw error;
-        this.#logger?.warn('Discord refused the summary with its pictures; posting the text alone', { status: statusOf(error), code: codeOf(error) });
+        this.#logger?.warn('Discord refused the summary with its files; posting it with fewer', { status: statusOf(error), code: codeOf(error), sounds: sounds.length });
       }
     }
     await this.#client.rest.post(route, { ...options, body: text });
+  }
+
+  /** Each model's song from its first notes as sound: OGG and MIDI. */
+  #summarySounds(job: Job, result: TrainResultData): (SoundPlan | null)[] {
+    const name = result.melody || job.melodyName;
+    const meta = this.#melodyMeta(job);
+    return result.models
+      .filter((m) => m.fullSong.tokens.length > m.window)
+      .map((m) => completionSoundPlan({ name, model: m.model, tokens: m.fullSong.tokens, meta }));
   }
 
   /** The loss chart, then each model's song from its first notes against the original. */
@@ -348,6 +398,18 @@ function learnedMelody(summary: ModelSummary, meta: Omit<Melody, 'events'>): Mel
   } catch {
     return null;
   }
+}
+
+interface Post {
+  readonly content: string;
+  readonly pictures: readonly RenderedPicture[];
+  readonly sounds: readonly RenderedSound[];
+  readonly components: readonly ReturnType<typeof playButtons>[];
+}
+
+/** The ▶ of a summary's song: the job and the model (its tokens are in the job's result). */
+function playTarget(job: Job, summary: ModelSummary): PlayTarget {
+  return { kind: 'job', jobId: job.id, model: summary.model };
 }
 
 function safeParams(json: JsonObject): TrainParams | null {

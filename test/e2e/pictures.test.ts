@@ -92,7 +92,9 @@ describe('pictures in replies', () => {
   /** Each file is shown as an embed image, and described (alt text). */
   const expectEmbedded = (request: RecordedRequest): void => {
     const names = request.files.map((f) => f.name);
-    expect(request.message?.embeds?.map((e) => e.image?.url)).toEqual(names.map((n) => `attachment://${n}`));
+    // Pictures are embeds; sound files (OGG, MIDI — see audio.test.ts) are attachments only.
+    const pictures = names.filter((n) => n.endsWith('.png'));
+    expect(request.message?.embeds?.map((e) => e.image?.url)).toEqual(pictures.map((n) => `attachment://${n}`));
     expect(request.message?.attachments?.map((a) => a.filename ?? names[Number(a.id)])).toEqual(names);
     for (const a of request.message?.attachments ?? []) expect(a.description ?? '').not.toBe('');
     expect(request.message?.allowed_mentions).toEqual({ parse: [] });
@@ -129,7 +131,7 @@ describe('pictures in replies', () => {
 
     const edit = await pictureEdit(sent);
     expect(edit.at).toBeGreaterThanOrEqual(callback.at);
-    expect(edit.files.map((f) => f.name)).toEqual(['nabiya-staff.png']);
+    expect(edit.files.map((f) => f.name)).toEqual(['nabiya-staff.png', 'nabiya.ogg', 'nabiya.mid']);
     expectEmbedded(edit);
     const file = edit.files[0]!;
     expectDrawn(file);
@@ -144,7 +146,7 @@ describe('pictures in replies', () => {
     // The message keeps its text, and now shows the picture.
     const message = sent.original();
     expect(message?.content).toContain('**nabiya**');
-    expect(message?.attachments.map((a) => a.filename)).toEqual(['nabiya-staff.png']);
+    expect(message?.attachments.map((a) => a.filename)).toEqual(['nabiya-staff.png', 'nabiya.ogg', 'nabiya.mid']);
   });
 
   it('/melody add replies with the parsed notes and then their score', async () => {
@@ -160,7 +162,7 @@ describe('pictures in replies', () => {
     const sent = fake.sendInteraction({ kind: 'command', name: 'train', options: { melody: 'nabiya', model: 'mlp', epochs: 25, until_learned: false } });
     const summary = await sent.waitForResponse((r) => r.route === FOLLOW_UP && r.status === 200, 90_000);
     expect(summary.message?.content).toContain('**mlp** · 25 epochs run');
-    expect(summary.files.map((f) => f.name)).toEqual(['nabiya-mlp-loss.png', 'nabiya-mlp-completion.png']);
+    expect(summary.files.map((f) => f.name)).toEqual(['nabiya-mlp-loss.png', 'nabiya-mlp-completion.png', 'nabiya-mlp-completion.ogg', 'nabiya-mlp-completion.mid']);
     expectEmbedded(summary);
 
     const jobId = Number(/job #(\d+)/.exec(summary.message?.content ?? '')?.[1]);
@@ -200,7 +202,7 @@ describe('pictures in replies', () => {
     const reply = await pictureEdit(sent, 30_000);
     const content = reply.message?.content ?? '';
     expect(content).toContain('**nabiya** · **mlp**');
-    expect(reply.files.map((f) => f.name)).toEqual(['nabiya-mlp-completion.png']);
+    expect(reply.files.map((f) => f.name)).toEqual(['nabiya-mlp-completion.png', 'nabiya-mlp-completion.ogg', 'nabiya-mlp-completion.mid']);
     expectEmbedded(reply);
 
     // The wrong notes as the text marks them: ~~sung~~→**original**, by position in the song.
@@ -236,7 +238,7 @@ describe('pictures in replies', () => {
     const sent = fake.sendInteraction({ kind: 'command', name: 'train', options: { melody: 'boom', model: 'mlp', epochs: 5, until_learned: false } });
     const summary = await sent.waitForResponse((r) => r.route === FOLLOW_UP && r.status === 200, 60_000);
     expect(summary.message?.content).toContain('**mlp** · 5 epochs run');
-    expect(summary.files.map((f) => f.name)).toEqual(['boom-mlp-completion.png']);
+    expect(summary.files.map((f) => f.name)).toEqual(['boom-mlp-completion.png', 'boom-mlp-completion.ogg', 'boom-mlp-completion.mid']);
     expectEmbedded(summary);
     expect(logLines.some((l) => l.includes('could not render a picture') && l.includes('boom-mlp-loss.png'))).toBe(true);
   });

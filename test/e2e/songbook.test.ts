@@ -51,7 +51,7 @@ describe('/melody', () => {
 
   it('registers all the bot commands', () => {
     const names = fake.registeredCommands(fake.guild.id).map((c) => c.name).sort();
-    expect(names).toEqual(['cancel', 'complete', 'help', 'jobs', 'melody', 'train']);
+    expect(names).toEqual(['cancel', 'complete', 'help', 'jobs', 'melody', 'play', 'stop', 'train']);
   });
 
   it('adds 나비야 from the tutorial codes and shows it back: count, range, notes', async () => {
@@ -132,7 +132,11 @@ describe('/melody', () => {
     expect(callback.message?.content).toContain('Built-in: Twinkle, Twinkle, Little Star');
     expect(callback.message?.content).toContain('No trained model yet');
     const edit = await sent.waitForResponse((r) => r.route === 'PATCH /webhooks/:app/:token/messages/:message' && r.files.length > 0);
-    expect(edit.files.map((f) => [f.name, f.contentType])).toEqual([['twinkle-staff.png', 'image/png']]);
+    expect(edit.files.map((f) => [f.name, f.contentType])).toEqual([
+      ['twinkle-staff.png', 'image/png'],
+      ['twinkle.ogg', 'application/ogg'],
+      ['twinkle.mid', 'audio/midi'],
+    ]);
     expect(pngSize(edit.files[0]!.data).width).toBe(1200);
     expect(sent.original()?.content).toContain('Built-in: Twinkle, Twinkle, Little Star');
   });

@@ -45,6 +45,19 @@ describe('training through Discord', () => {
   const lossCurves = (svg: string): Map<string, number[]> =>
     new Map(tags(svg, 'class="loss"').map((tag) => attributes(tag)).map((a) => [a.get('data-series') ?? '', (a.get('data-epochs') ?? '').split(' ').map(Number)]));
 
+  // These tests watch a job's progress message being edited (at most every 2 s), its token expire
+  // and the bot restart mid-job: that needs jobs that run for seconds. The fast engine trains
+  // these tiny runs in well under a second, so this file trains with tf.js, the reference engine
+  // (the worker threads inherit the variable). test/fast covers the fast engine.
+  const engineBefore = process.env.NABI_ENGINE;
+  beforeAll(() => {
+    process.env.NABI_ENGINE = 'tfjs';
+  });
+  afterAll(() => {
+    if (engineBefore === undefined) delete process.env.NABI_ENGINE;
+    else process.env.NABI_ENGINE = engineBefore;
+  });
+
   beforeAll(async () => {
     fake = await FakeDiscord.start({
       guilds: [
@@ -90,7 +103,9 @@ describe('training through Discord', () => {
     expect(content).toContain('Sung from its first 4 notes (*italics*)');
     expect(content).toContain('*g8* *e8* *e4* *f8*');
     expect(content.length).toBeLessThanOrEqual(2000);
-    expect(summary.files.map((f) => f.name)).toEqual(['nabiya-mlp-loss.png', 'nabiya-mlp-completion.png']);
+    // Pictures, then the song as sound (OGG + MIDI), and ▶/⏹ for it (test/e2e/audio.test.ts checks the sound).
+    expect(summary.files.map((f) => f.name)).toEqual(['nabiya-mlp-loss.png', 'nabiya-mlp-completion.png', 'nabiya-mlp-completion.ogg', 'nabiya-mlp-completion.mid']);
+    expect(summary.message?.components).toMatchObject([{ type: 1, components: [{ custom_id: `play:completion:job:${id}:mlp` }, { custom_id: 'stop' }] }]);
 
     const progress = edits(sent);
     expect(progress[0]?.message?.content).toContain(`**Job #${id}** · **nabiya** · mlp · up to 30 epochs`);
@@ -155,6 +170,13 @@ describe('training through Discord', () => {
     const models = ['mlp', 'lstm', 'stateful', 'stateful-2f'];
     expect(summary.files.map((f) => f.name)).toEqual(['tiny-all-loss.png', ...models.map((m) => `tiny-${m}-completion.png`)]);
     expect(summary.message?.embeds).toHaveLength(5);
+    // 5 pictures and 8 sound files do not fit in one message (10 files): the sounds follow, with a ▶ per model and ⏹.
+    const jobId = Number(/job #(\d+)/.exec(content)?.[1]);
+    const heard = await sent.waitForResponse((r) => r.route === 'POST /webhooks/:app/:token' && r.status === 200 && r.files.some((f) => f.name.endsWith('.ogg')), 30_000);
+    expect(heard.files.map((f) => f.name)).toEqual(models.flatMap((m) => [`tiny-${m}-completion.ogg`, `tiny-${m}-completion.mid`]));
+    const buttons = (heard.message?.components as { components: { custom_id: string; label?: string }[] }[] | undefined)?.[0]?.components ?? [];
+    expect(buttons.map((b) => b.custom_id)).toEqual([...models.map((m) => `play:completion:job:${jobId}:${m}`), 'stop']);
+    expect(buttons.map((b) => b.label)).toEqual([...models.map((m) => `Play ${m}`), 'Stop']);
     const chart = svgOf(summary.files[0]!);
     expect([...lossCurves(chart)]).toEqual(models.map((m) => [m, [1, 2, 3]]));
     expect(tags(chart, 'class="legend-entry"').map((t) => attributes(t).get('data-series'))).toEqual(models);
@@ -212,7 +234,7 @@ describe('training through Discord', () => {
     const summary = await fake.waitForRoute('POST /channels/:channel/messages', (r) => (r.message?.content ?? '').includes(`job #${id}`), 60_000);
     expect(summary.message?.content).toContain('**mlp** · 60 epochs run');
     expect(summary.message?.allowed_mentions).toEqual({ parse: [] });
-    expect(summary.files.map((f) => f.name)).toEqual(['nabiya-mlp-loss.png', 'nabiya-mlp-completion.png']);
+    expect(summary.files.map((f) => f.name)).toEqual(['nabiya-mlp-loss.png', 'nabiya-mlp-completion.png', 'nabiya-mlp-completion.ogg', 'nabiya-mlp-completion.mid']);
     expect(summary.message?.embeds?.map((e) => e.image?.url)).toEqual(['attachment://nabiya-mlp-loss.png', 'attachment://nabiya-mlp-completion.png']);
     expect(bot.storage.jobs.get(id)?.interactionToken).toBeNull();
     expect(fake.message(original!.id)?.message.content).toMatch(/Done · .* summary below/);
