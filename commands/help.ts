@@ -23,6 +23,7 @@ export function helpText(commandNames: ReadonlyMap<string, { readonly data: { re
   const next = [
     commandNames.has('train') ? '`/train melody:nabiya` to teach a model the song' : null,
     commandNames.has('complete') ? '`/complete melody:nabiya` to hear it sing the rest from the first four notes' : null,
+    commandNames.has('play') ? 'join a voice channel and `/play what:nabiya` (or `/play` alone for the latest completion)' : null,
   ].filter((step) => step !== null);
   return [
     '**Nabi** (나비, "butterfly") learns melodies and sings them back. Save a song to this server\'s songbook, train a small model on it, and let the model complete the song from its first notes.',
