@@ -8,8 +8,8 @@ import { parseArgs } from 'node:util';
 import { completionPlan, completionSoundPlan, lossPlan, renderPictures, renderSounds, type PicturePlan, type SoundPlan } from '../bot/attachments.ts';
 import { AUDIO_FORMATS, isAudioFormat, type AudioFormat } from '../audio/index.ts';
 import { clip } from '../bot/text.ts';
-import { completeMelody, learnMelody, MODEL_NAMES, isModelName, readModelInfo } from '../learning/engine.ts';
-import type { CompletionResult, LearnResult, ModelName } from '../learning/engine.ts';
+import { completeMelody, ENGINE_NAMES, learnMelody, MODEL_NAMES, isModelName, readModelInfo } from '../learning/engine.ts';
+import type { CompletionResult, EngineName, LearnResult, ModelName } from '../learning/engine.ts';
 import type { Melody } from '../music/melody.ts';
 import { parseMelodyText, readMelodyFile } from '../music/parse.ts';
 import { SONGBOOK, SONG_NAMES, getSong } from '../music/songbook.ts';
@@ -29,6 +29,7 @@ usage:
       --epochs N        epochs to train up to (default 2000)
       --window N        notes per input window (default 4)
       --seed N          random seed (default 5, the tutorial's)
+      --engine fast|tfjs  training engine (default fast; tfjs is the reference)
       --until-learned   stop once the whole song is sung back exactly from its first window
       --check-every N   epochs between those checks (default 10)
       --checkpoint-every N  write a checkpoint every N epochs (into --save's folder)
@@ -53,6 +54,14 @@ usage:
 
 A song is a songbook name (${SONG_NAMES.join(', ')}), a notes string in the token syntax
 ("g8 e8 e4 f8 d8 d4") or ABC, or a .mid/.midi/.abc/.txt file.`;
+
+function engineOption(value: string | undefined): EngineName | undefined {
+  if (value === undefined) return undefined;
+  if (!(ENGINE_NAMES as readonly string[]).includes(value)) {
+    throw new UsageError(`--engine must be one of ${ENGINE_NAMES.join(', ')} (got "${value}")`);
+  }
+  return value as EngineName;
+}
 
 function intOption(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -152,6 +161,7 @@ export interface Io {
 export function learnJson(result: LearnResult): Record<string, unknown> {
   return {
     model: result.model,
+    engine: result.engine,
     backend: result.backend,
     window: result.window,
     seed: result.seed,
@@ -201,6 +211,7 @@ async function learnCommand(args: string[], io: Io, demo: boolean): Promise<void
       seed: { type: 'string' },
       'until-learned': { type: 'boolean' },
       'check-every': { type: 'string' },
+      engine: { type: 'string' },
       'checkpoint-every': { type: 'string' },
       resume: { type: 'string' },
       save: { type: 'string' },
@@ -228,6 +239,7 @@ async function learnCommand(args: string[], io: Io, demo: boolean): Promise<void
   try {
     const result = await learnMelody(melody, {
       model: model as ModelName,
+      engine: engineOption(values.engine),
       epochs: intOption(values.epochs, 'epochs'),
       window: intOption(values.window, 'window'),
       seed: intOption(values.seed, 'seed'),

@@ -42,6 +42,7 @@ describe('nabi learn --json', () => {
     expect(lines).toHaveLength(1);
     const result = JSON.parse(lines[0] as string);
     expect(result.model).toBe('mlp');
+    expect(result.engine).toBe(process.env.NABI_ENGINE?.trim().toLowerCase() || 'fast');
     expect(['tensorflow', 'wasm', 'cpu']).toContain(result.backend);
     expect(result.epochs).toBe(15);
     expect(result.learnedAtEpoch === null || Number.isInteger(result.learnedAtEpoch)).toBe(true);
@@ -73,6 +74,14 @@ describe('nabi learn --json', () => {
     expect(completion.notes).toEqual(result.fullSong.notes.slice(0, 9));
   });
 
+  it('trains with the engine asked for', async () => {
+    const c = capture();
+    expect(await main(['learn', SCHOOL_BELL, '--model', 'stateful', '--epochs', '3', '--engine', 'tfjs', '--json'], c.io)).toBe(0);
+    const result = JSON.parse(c.out());
+    expect(result.engine).toBe('tfjs');
+    expect(result.history.loss).toHaveLength(3);
+  });
+
   it('reads a melody from a file', async () => {
     const file = path.join(tmp, 'bell.txt');
     writeFileSync(file, SCHOOL_BELL);
@@ -88,6 +97,7 @@ describe('nabi: bad input gets a clear message and exit code 1, never a stack tr
     [['learn', 'g8 e8 c3 f8 d8'], /token 3 `c3`.*duration must be 1, 2, 4, 8 or 16/],
     [['learn', 'nabiya', '--model', 'gru'], /--model must be one of mlp, lstm, stateful, stateful-2f/],
     [['learn', 'nabiya', '--epochs', 'many'], /--epochs must be a whole number/],
+    [['learn', 'nabiya', '--engine', 'gpu'], /--engine must be one of tfjs, fast/],
     [['learn', 'g8 e8 e4'], /window|notes/i],
     [['complete', path.join(os.tmpdir(), 'no-such-nabi-model')], /no-such-nabi-model/],
     [['sing'], /unknown command "sing"/],
