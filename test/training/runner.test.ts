@@ -73,6 +73,8 @@ describe('the training runner', () => {
     expect(saved?.metadata).toMatchObject({ model: 'mlp', epochs: 5, jobId: job.id });
   });
 
+  const ALL_MODELS_ORDER = ['mlp', 'lstm', 'stateful', 'stateful-2f'] as const;
+
   it('model all trains the four models one after another, and a resumed job skips the ones done', async () => {
     const { job, checkpointDir } = setup(params(ALL_MODELS, 2));
     const seen: string[] = [];
@@ -88,7 +90,13 @@ describe('the training runner', () => {
     );
     await expect(first).rejects.toBeInstanceOf(JobAbortedError);
     expect(seen.slice(0, 3)).toEqual(['mlp@1', 'mlp@2', 'lstm@1']);
-    expect(fs.existsSync(path.join(checkpointDir, 'mlp.summary.json'))).toBe(true);
+    // The abort reaches the worker as a message: on the fast engine a model may finish (or the
+    // next one start) before it lands. What must hold: the models with a summary are done, and
+    // the resumed job trains none of them again and picks up the first unfinished one.
+    const done = ALL_MODELS_ORDER.filter((m) => fs.existsSync(path.join(checkpointDir, `${m}.summary.json`)));
+    expect(done[0]).toBe('mlp');
+    expect(done).not.toContain('stateful-2f');
+    const interrupted = ALL_MODELS_ORDER[done.length]!;
 
     const resumed: string[] = [];
     const result = readTrainResult(
@@ -99,9 +107,17 @@ describe('the training runner', () => {
         }),
       ),
     );
-    // mlp is not trained again; lstm continues after its epoch-1 checkpoint.
-    expect(resumed[0]).toBe('lstm@2');
-    expect(resumed).toContain('stateful@1');
+    for (const model of done) expect(resumed.filter((r) => r.startsWith(`${model}@`))).toEqual([]);
+    // It picks up the first unfinished model (or the next, when that one's last checkpoint was
+    // already its final epoch and nothing is left to train), after its last checkpoint.
+    const [firstModel, firstEpoch] = (resumed[0] ?? '').split('@');
+    const index = (m: string | undefined): number => ALL_MODELS_ORDER.indexOf(m as (typeof ALL_MODELS_ORDER)[number]);
+    expect(index(firstModel)).toBeGreaterThanOrEqual(index(interrupted));
+    expect(index(firstModel)).toBeLessThanOrEqual(index(interrupted) + 1);
+    if (firstModel === interrupted) {
+      const lastSeen = Math.max(0, ...seen.filter((r) => r.startsWith(`${interrupted}@`)).map((r) => Number(r.split('@')[1])));
+      expect(Number(firstEpoch)).toBe(Math.min(lastSeen, 1) + 1);
+    }
     expect(resumed.at(-1)).toBe('stateful-2f@2');
     expect(result?.models.map((m) => m.model)).toEqual(['mlp', 'lstm', 'stateful', 'stateful-2f']);
     expect(storage.models.listByMelody(job.melodyId!).map((m) => m.modelName).sort()).toEqual(['lstm', 'mlp', 'stateful', 'stateful-2f']);
