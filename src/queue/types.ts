@@ -1,4 +1,4 @@
-import type { JobRecord, JsonObject, LossPoint } from '../storage/index.ts';
+import type { JobRecord, JsonObject, LossPoint, NewJob } from '../storage/index.ts';
 
 // The queue as the rest of the bot sees it. Everything is async and event-based so that a
 // BullMQ/Redis adapter can implement the same interface when training moves to other machines.
@@ -6,17 +6,12 @@ import type { JobRecord, JsonObject, LossPoint } from '../storage/index.ts';
 export type Job = JobRecord;
 export type { JobState, LossPoint } from '../storage/index.ts';
 
-export interface EnqueueRequest {
-  readonly guildId: string;
-  readonly channelId: string;
-  readonly memberId: string;
-  readonly melodyId: number | null;
-  readonly melodyName: string;
-  readonly params: JsonObject;
-  /** Token of the interaction that submitted the job, so its reply can be edited while it is valid. */
-  readonly interactionToken?: string | null;
-  readonly interactionExpiresAt?: number | null;
-}
+/**
+ * What a job needs to be queued: who asked, where, for which melody, with which parameters, and the
+ * token of the interaction that submitted it (so its reply can be edited while the token is valid).
+ * The same shape the store keeps, so an adapter (BullMQ) can carry it as its job data.
+ */
+export type EnqueueRequest = NewJob;
 
 export interface EnqueuedJob {
   readonly job: Job;

@@ -53,6 +53,7 @@ export interface NewJob {
   readonly melodyId: number | null;
   readonly melodyName: string;
   readonly params: JsonObject;
+  /** Token of the interaction that submitted the job, so its reply can be edited while it is valid. */
   readonly interactionToken?: string | null;
   readonly interactionExpiresAt?: number | null;
 }
