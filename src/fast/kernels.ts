@@ -35,6 +35,34 @@ export interface Kernels {
     z: Float32Array, gates: Float32Array, gd: Float32Array, go: number, tc: Float32Array, to: number,
     cs: Float32Array, hs: Float32Array, prevU: number, nextU: number, U: number,
   ): void;
+  /**
+   * The LSTM's forward pass over one sample (asm/kernels.ts lstmForward): for t < T,
+   * z = bias + x_t·K + h_{t−1}·R and lstmGates into the step's records (gates, gd at t·4U, tc at
+   * t·U, c and h at (t + 1)·U of cs, hs); then logits = d + h_T·W.
+   */
+  lstmForward(
+    xs: Float32Array, K: Float32Array, R: Float32Array, bias: Float32Array, W: Float32Array, d: Float32Array,
+    hs: Float32Array, cs: Float32Array, gates: Float32Array, gd: Float32Array, tc: Float32Array, z: Float32Array,
+    logits: Float32Array, T: number, F: number, U: number, C: number,
+  ): void;
+  /**
+   * The LSTM's backward pass (asm/kernels.ts lstmBackward): dh_T = W·dlogits, then dz_t for
+   * t = T−1 … 0 with dh_{t−1} = R·dz_t; dh and dc are U floats of scratch.
+   */
+  lstmBackward(
+    gates: Float32Array, gd: Float32Array, tc: Float32Array, cs: Float32Array, R: Float32Array, W: Float32Array,
+    dlogits: Float32Array, dz: Float32Array, dh: Float32Array, dc: Float32Array, T: number, U: number, C: number,
+  ): void;
+  /** The MLP's forward pass over `rows` samples of xb (asm/kernels.ts mlpForward). */
+  mlpForward(
+    xb: Float32Array, W1: Float32Array, b1: Float32Array, W2: Float32Array, b2: Float32Array, W3: Float32Array, b3: Float32Array,
+    h1: Float32Array, h2: Float32Array, logits: Float32Array, rows: number, I: number, H: number, C: number,
+  ): void;
+  /** The MLP's backward pass to dz2, dz1 (asm/kernels.ts mlpBackward). */
+  mlpBackward(
+    W2: Float32Array, W3: Float32Array, h1: Float32Array, h2: Float32Array, dlogits: Float32Array,
+    dz2: Float32Array, dz1: Float32Array, rows: number, H: number, C: number,
+  ): void;
   /** The same gradient written into grad (rows × cols) instead of applied (tests). */
   rankGrad(
     grad: Float32Array,
@@ -62,7 +90,10 @@ export function jsKernels(): Kernels {
     }
     return g;
   };
-  return {
+  let dh = new Float64Array(0);
+  let dc = new Float64Array(0);
+  let back = new Float32Array(0);
+  const k: Kernels = {
     name: 'js',
     alloc: (lengths) => lengths.map((n) => new Float32Array(n)),
     matvecAcc(W, h, ho, z, rows, cols) {
@@ -154,6 +185,89 @@ export function jsKernels(): Kernels {
         hs[nextU + u] = o * th;
       }
     },
+    lstmForward(xs, K, R, bias, W, d, hs, cs, gates, gd, tc, z, logits, T, F, U, C) {
+      const G = 4 * U;
+      for (let t = 0; t < T; t++) {
+        for (let j = 0; j < G; j++) z[j] = bias[j] as number;
+        for (let f = 0; f < F; f++) {
+          const xf = xs[t * F + f] as number;
+          if (xf === 0) continue;
+          const ko = f * G;
+          for (let j = 0; j < G; j++) z[j] = (z[j] as number) + xf * (K[ko + j] as number);
+        }
+        k.matvecAcc(R, hs, t * U, z, U, G);
+        k.lstmGates(z, gates, gd, t * G, tc, t * U, cs, hs, t * U, (t + 1) * U, U);
+      }
+      for (let c = 0; c < C; c++) logits[c] = d[c] as number;
+      k.matvecAcc(W, hs, T * U, logits, U, C);
+    },
+    lstmBackward(gates, gd, tc, cs, R, W, dlogits, dz, _dh, _dc, T, U, C) {
+      const G = 4 * U;
+      if (dh.length < U) {
+        dh = new Float64Array(U);
+        dc = new Float64Array(U);
+      }
+      if (back.length < U) back = new Float32Array(U);
+      for (let u = 0; u < U; u++) {
+        const wo = u * C;
+        let s = 0;
+        for (let c = 0; c < C; c++) s += (W[wo + c] as number) * (dlogits[c] as number);
+        dh[u] = s;
+      }
+      dc.fill(0);
+      for (let t = T - 1; t >= 0; t--) {
+        const go = t * G;
+        const prevU = t * U;
+        for (let u = 0; u < U; u++) {
+          const th = tc[prevU + u] as number;
+          const dhu = dh[u] as number;
+          const o = gates[go + 3 * U + u] as number;
+          const dcu = (dc[u] as number) + dhu * o * (1 - th * th);
+          const i = gates[go + u] as number;
+          const fg = gates[go + U + u] as number;
+          const g = gates[go + 2 * U + u] as number;
+          dz[go + u] = dcu * g * (gd[go + u] as number);
+          dz[go + U + u] = dcu * (cs[prevU + u] as number) * (gd[go + U + u] as number);
+          dz[go + 2 * U + u] = dcu * i * (gd[go + 2 * U + u] as number);
+          dz[go + 3 * U + u] = dhu * th * (gd[go + 3 * U + u] as number);
+          dc[u] = dcu * fg;
+        }
+        if (t > 0) {
+          k.matTvec(R, dz, go, back, U, G);
+          for (let u = 0; u < U; u++) dh[u] = back[u] as number;
+        }
+      }
+    },
+    mlpForward(xb, W1, b1, W2, b2, W3, b3, h1, h2, logits, rows, I, H, C) {
+      if (back.length < Math.max(H, C)) back = new Float32Array(Math.max(H, C));
+      const acc = back;
+      for (let b = 0; b < rows; b++) {
+        for (let j = 0; j < H; j++) acc[j] = b1[j] as number;
+        k.matvecAcc(W1, xb, b * I, acc, I, H);
+        for (let j = 0; j < H; j++) {
+          const v = acc[j] as number;
+          h1[b * H + j] = v > 0 ? v : 0;
+        }
+        for (let j = 0; j < H; j++) acc[j] = b2[j] as number;
+        k.matvecAcc(W2, h1, b * H, acc, H, H);
+        for (let j = 0; j < H; j++) {
+          const v = acc[j] as number;
+          h2[b * H + j] = v > 0 ? v : 0;
+        }
+        for (let c = 0; c < C; c++) acc[c] = b3[c] as number;
+        k.matvecAcc(W3, h2, b * H, acc, H, C);
+        for (let c = 0; c < C; c++) logits[b * C + c] = acc[c] as number;
+      }
+    },
+    mlpBackward(W2, W3, h1, h2, dlogits, dz2, dz1, rows, H, C) {
+      if (back.length < Math.max(H, C)) back = new Float32Array(Math.max(H, C));
+      for (let b = 0; b < rows; b++) {
+        k.matTvec(W3, dlogits, b * C, back, H, C);
+        for (let i = 0; i < H; i++) dz2[b * H + i] = (h2[b * H + i] as number) > 0 ? (back[i] as number) : 0;
+        k.matTvec(W2, dz2, b * H, back, H, H);
+        for (let i = 0; i < H; i++) dz1[b * H + i] = (h1[b * H + i] as number) > 0 ? (back[i] as number) : 0;
+      }
+    },
     rankGrad(grad, a, aStride, d, dStride, T, rows, cols) {
       for (let i = 0; i < rows; i++) {
         const g = rowGrad(a, aStride, d, dStride, T, i, cols);
@@ -161,4 +275,5 @@ export function jsKernels(): Kernels {
       }
     },
   };
+  return k;
 }

@@ -21,8 +21,6 @@ import { jsKernels } from './kernels.ts';
 import type { Kernels } from './kernels.ts';
 import { argmaxAt, softmaxCrossEntropy } from './softmax.ts';
 
-const f32 = Math.fround;
-
 /** A weight whose gradient is Σ_{t<terms} a[t·aStride + i] · d[t·dStride + j] over rows × cols. */
 export interface RankUpdate {
   readonly a: Float32Array;
@@ -72,7 +70,7 @@ export class LstmNet {
   private readonly gd: Float32Array;
   private readonly tc: Float32Array;
   private readonly z: Float32Array;
-  private readonly logits: Float64Array;
+  private readonly logits: Float32Array;
   readonly probs: Float32Array;
   // Backward scratch.
   private readonly dz: Float32Array;
@@ -83,9 +81,8 @@ export class LstmNet {
   private readonly hT: Float32Array;
   /** Every weight's gradient as a rank-T product a_tᵀ·d_t (see Kernels.rankAdam), tf.js's order. */
   private readonly updates: readonly RankUpdate[];
-  private readonly dh: Float64Array;
-  private readonly dhPrev: Float32Array;
-  private readonly dc: Float64Array;
+  private readonly dh: Float32Array;
+  private readonly dc: Float32Array;
   // The carried state (stateful) — h_T, c_T of the last sample.
   readonly h: Float32Array;
   readonly c: Float32Array;
@@ -108,12 +105,14 @@ export class LstmNet {
       T * U, // tc
       G, // z
       T * G, // dz
-      U, // dhPrev
       U, // h
       U, // c
       C, // dlogits
       T * F, // xs
       T, // ones
+      C, // logits
+      U, // dh
+      U, // dc
     ]);
     let next = 0;
     const take = (): Float32Array => buffers[next++] as Float32Array;
@@ -131,14 +130,15 @@ export class LstmNet {
     this.tc = take();
     this.z = take();
     this.dz = take();
-    this.dhPrev = take();
     this.h = take();
     this.c = take();
     this.dlogits = take();
     this.xs = take();
     this.ones = take().fill(1);
+    this.logits = take();
+    this.dh = take();
+    this.dc = take();
     this.hT = this.hs.subarray(T * U, (T + 1) * U);
-    this.logits = new Float64Array(C);
     this.probs = new Float32Array(C);
     // kernel: Σ_t x_t ⊗ dz_t; recurrent: Σ_t h_{t−1} ⊗ dz_t; bias: Σ_t dz_t; dense: h_T ⊗ dlogits; its bias: dlogits.
     this.updates = [
@@ -148,8 +148,6 @@ export class LstmNet {
       { a: this.hT, aStride: U, d: this.dlogits, dStride: C, terms: 1, rows: U, cols: C },
       { a: this.ones, aStride: 1, d: this.dlogits, dStride: C, terms: 1, rows: 1, cols: C },
     ];
-    this.dh = new Float64Array(U);
-    this.dc = new Float64Array(U);
   }
 
   /** Zero state (Keras reset_states); a no-op in effect for the stateless model. */
@@ -170,7 +168,6 @@ export class LstmNet {
    */
   forward(x: Float32Array, xo: number): void {
     const { window: T, features: F, units: U, classes: C, stateful } = this.shape;
-    const G = 4 * U;
     const { hs, cs, gates, gd, tc, z, kernel, recurrent: R, bias, xs } = this;
     for (let k = 0; k < T * F; k++) xs[k] = x[xo + k] as number;
     if (stateful) {
@@ -183,27 +180,9 @@ export class LstmNet {
       hs.fill(0, 0, U);
       cs.fill(0, 0, U);
     }
-    for (let t = 0; t < T; t++) {
-      for (let j = 0; j < G; j++) z[j] = bias[j] as number;
-      for (let f = 0; f < F; f++) {
-        const xf = x[xo + t * F + f] as number;
-        if (xf === 0) continue;
-        const ko = f * G;
-        for (let j = 0; j < G; j++) z[j] = (z[j] as number) + xf * (kernel[ko + j] as number);
-      }
-      this.kernels.matvecAcc(R, hs, t * U, z, U, G);
-      this.kernels.lstmGates(z, gates, gd, t * G, tc, t * U, cs, hs, t * U, (t + 1) * U, U);
-    }
-    // Dense + softmax on h_T.
-    const hT = T * U;
     const { dense: W, denseBias: d, logits } = this;
-    for (let k = 0; k < C; k++) logits[k] = d[k] as number;
-    for (let u = 0; u < U; u++) {
-      const a = hs[hT + u] as number;
-      if (a === 0) continue;
-      const wo = u * C;
-      for (let k = 0; k < C; k++) logits[k] = (logits[k] as number) + a * (W[wo + k] as number);
-    }
+    this.kernels.lstmForward(xs, kernel, R, bias, W, d, hs, cs, gates, gd, tc, z, logits, T, F, U, C);
+    const hT = T * U;
     if (stateful) {
       // (element loops: subarray() would allocate a view per step)
       const { h, c } = this;
@@ -226,40 +205,10 @@ export class LstmNet {
    */
   private backward(target: number): void {
     const { window: T, units: U, classes: C } = this.shape;
-    const G = 4 * U;
-    const { cs, gates, gd, tc, dz, dh, dhPrev, dc, dlogits, probs, dense: W, recurrent: R } = this;
+    const { cs, gates, gd, tc, dz, dh, dc, dlogits, probs, dense: W, recurrent: R } = this;
     softmaxCrossEntropy(this.logits, 0, C, target, 1, probs, 0, dlogits, 0, this.stats, 0);
     this.stats[1] = argmaxAt(probs, 0, C) === target ? 1 : 0;
-    // dh_T = W · dlogits
-    for (let u = 0; u < U; u++) {
-      const wo = u * C;
-      let s = 0;
-      for (let k = 0; k < C; k++) s += (W[wo + k] as number) * (dlogits[k] as number);
-      dh[u] = s;
-    }
-    dc.fill(0);
-    for (let t = T - 1; t >= 0; t--) {
-      const go = t * G;
-      const prevU = t * U;
-      for (let u = 0; u < U; u++) {
-        const th = tc[prevU + u] as number;
-        const dhu = dh[u] as number;
-        const o = gates[go + 3 * U + u] as number;
-        const dcu = (dc[u] as number) + dhu * o * (1 - f32(th) * f32(th));
-        const i = gates[go + u] as number;
-        const fg = gates[go + U + u] as number;
-        const g = gates[go + 2 * U + u] as number;
-        dz[go + u] = dcu * g * (gd[go + u] as number);
-        dz[go + U + u] = dcu * (cs[prevU + u] as number) * (gd[go + U + u] as number);
-        dz[go + 2 * U + u] = dcu * i * (gd[go + 2 * U + u] as number);
-        dz[go + 3 * U + u] = dhu * f32(th) * (gd[go + 3 * U + u] as number);
-        dc[u] = dcu * fg;
-      }
-      if (t > 0) {
-        this.kernels.matTvec(R, dz, go, dhPrev, U, G);
-        dh.set(dhPrev);
-      }
-    }
+    this.kernels.lstmBackward(gates, gd, tc, cs, R, W, dlogits, dz, dh, dc, T, U, C);
   }
 
   /**

@@ -53,10 +53,7 @@ export class MlpNet {
   private readonly xb: Float32Array; // [B, I] the batch's inputs
   private readonly h1: Float32Array; // [B, H]
   private readonly h2: Float32Array; // [B, H]
-  private readonly acc: Float32Array; // [H] one sample's pre-activations
-  private readonly back: Float32Array; // [H] W · d of one sample
   private readonly logits: Float32Array; // [B, C]
-  private readonly logitRows: readonly Float32Array[]; // views of logits, one per sample
   private readonly dlogits: Float32Array; // [B, C]
   private readonly dz2: Float32Array; // [B, H]
   private readonly dz1: Float32Array; // [B, H]
@@ -79,8 +76,6 @@ export class MlpNet {
       B * I, // xb
       B * H, // h1
       B * H, // h2
-      H, // acc
-      H, // back
       B * C, // logits
       B * C, // dlogits
       B * H, // dz2
@@ -100,14 +95,11 @@ export class MlpNet {
     this.xb = take();
     this.h1 = take();
     this.h2 = take();
-    this.acc = take();
-    this.back = take();
     this.logits = take();
     this.dlogits = take();
     this.dz2 = take();
     this.dz1 = take();
     this.ones = take().fill(1);
-    this.logitRows = Array.from({ length: B }, (_, b) => this.logits.subarray(b * C, (b + 1) * C));
     this.probs = new Float32Array(B * C);
     this.losses = new Float64Array(B);
     const { xb, h1, h2, dz1, dz2, dlogits, ones } = this;
@@ -126,24 +118,8 @@ export class MlpNet {
   /** Forward pass over `rows` samples already copied into xb. */
   private forward(rows: number): void {
     const { inputs: I, units: H, classes: C } = this.shape;
-    const { xb, h1, h2, acc, w1, b1, w2, b2, w3, b3, kernels } = this;
-    for (let b = 0; b < rows; b++) {
-      for (let k = 0; k < H; k++) acc[k] = b1[k] as number;
-      kernels.matvecAcc(w1, xb, b * I, acc, I, H);
-      for (let k = 0; k < H; k++) {
-        const v = acc[k] as number;
-        h1[b * H + k] = v > 0 ? v : 0;
-      }
-      for (let k = 0; k < H; k++) acc[k] = b2[k] as number;
-      kernels.matvecAcc(w2, h1, b * H, acc, H, H);
-      for (let k = 0; k < H; k++) {
-        const v = acc[k] as number;
-        h2[b * H + k] = v > 0 ? v : 0;
-      }
-      const row = this.logitRows[b] as Float32Array;
-      for (let k = 0; k < C; k++) row[k] = b3[k] as number;
-      kernels.matvecAcc(w3, h2, b * H, row, H, C);
-    }
+    const { xb, h1, h2, w1, b1, w2, b2, w3, b3, logits } = this;
+    this.kernels.mlpForward(xb, w1, b1, w2, b2, w3, b3, h1, h2, logits, rows, I, H, C);
   }
 
   private gather(x: Float32Array, order: ArrayLike<number>, from: number, rows: number): void {
@@ -157,7 +133,7 @@ export class MlpNet {
   /** Loss sum and correct count into stats; dlogits, dz2, dz1 for the batch (weights not yet updated). */
   private backward(targets: Int32Array, order: ArrayLike<number>, from: number, rows: number): void {
     const { units: H, classes: C } = this.shape;
-    const { h1, h2, dz1, dz2, dlogits, probs, back, losses, kernels } = this;
+    const { h1, h2, dz1, dz2, dlogits, probs, losses, kernels } = this;
     let lossSum = 0;
     let correct = 0;
     for (let b = 0; b < rows; b++) {
@@ -168,12 +144,7 @@ export class MlpNet {
     }
     this.stats[0] = lossSum;
     this.stats[1] = correct;
-    for (let b = 0; b < rows; b++) {
-      kernels.matTvec(this.w3, dlogits, b * C, back, H, C);
-      for (let i = 0; i < H; i++) dz2[b * H + i] = (h2[b * H + i] as number) > 0 ? (back[i] as number) : 0;
-      kernels.matTvec(this.w2, dz2, b * H, back, H, H);
-      for (let i = 0; i < H; i++) dz1[b * H + i] = (h1[b * H + i] as number) > 0 ? (back[i] as number) : 0;
-    }
+    kernels.mlpBackward(this.w2, this.w3, h1, h2, dlogits, dz2, dz1, rows, H, C);
   }
 
   /** Forward + backward of samples order[from … from + B); returns the number of rows. */

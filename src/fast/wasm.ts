@@ -24,6 +24,19 @@ interface Exports {
     a: number, aStride: number, d: number, dStride: number, T: number, rows: number, cols: number, scratch: number, update: number,
     params: number,
   ): void;
+  lstmForward(
+    xs: number, K: number, R: number, bias: number, W: number, d: number, hs: number, cs: number, gates: number, gd: number,
+    tc: number, z: number, logits: number, T: number, F: number, U: number, C: number,
+  ): void;
+  lstmBackward(
+    gates: number, gd: number, tc: number, cs: number, R: number, W: number, dlogits: number, dz: number, dh: number, dc: number,
+    T: number, U: number, C: number,
+  ): void;
+  mlpForward(
+    xb: number, W1: number, b1: number, W2: number, b2: number, W3: number, b3: number, h1: number, h2: number, logits: number,
+    rows: number, I: number, H: number, C: number,
+  ): void;
+  mlpBackward(W2: number, W3: number, h1: number, h2: number, dlogits: number, dz2: number, dz1: number, rows: number, H: number, C: number): void;
 }
 
 // The WebAssembly API as far as used here (tsconfig's ES2023 lib and @types/node do not declare it).
@@ -68,6 +81,8 @@ export function wasmKernels(): Kernels {
   const module = wasmModule();
   if (!module) throw new Error(`the WebAssembly kernels are unavailable: ${unavailable}`);
   let memory: WasmMemory | undefined;
+  // memory.buffer is a getter into the runtime: read once (the memory never grows).
+  let memoryBuffer: ArrayBuffer | undefined;
   let exports: Exports | undefined;
   let scratch = 0;
   // Room for one weight gradient, for rankGrad into arrays outside the memory (tests).
@@ -76,7 +91,7 @@ export function wasmKernels(): Kernels {
   let params: Float32Array | undefined;
   let paramsPtr = 0;
   const ptr = (a: Float32Array, offset = 0): number => {
-    if (a.buffer !== memory?.buffer) throw new Error('a buffer outside this net’s wasm memory');
+    if (a.buffer !== memoryBuffer) throw new Error('a buffer outside this net’s wasm memory');
     return a.byteOffset + 4 * offset;
   };
   const ex = (): Exports => {
@@ -106,6 +121,7 @@ export function wasmKernels(): Kernels {
       memory = new WebAssembly.Memory({ initial: Math.ceil(offset / PAGE) });
       exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
       const buffer = memory.buffer;
+      memoryBuffer = buffer;
       gradScratch = new Float32Array(buffer, gradOffset, largest);
       params = new Float32Array(buffer, paramsPtr, 8);
       return lengths.map((n, i) => new Float32Array(buffer, offsets[i] as number, n));
@@ -118,6 +134,20 @@ export function wasmKernels(): Kernels {
     },
     lstmGates(z, gates, gd, go, tc, to, cs, hs, prevU, nextU, U) {
       ex().lstmGates(ptr(z), ptr(cs, prevU), ptr(gates, go), ptr(gd, go), ptr(tc, to), ptr(cs, nextU), ptr(hs, nextU), U);
+    },
+    lstmForward(xs, K, R, bias, W, d, hs, cs, gates, gd, tc, z, logits, T, F, U, C) {
+      ex().lstmForward(
+        ptr(xs), ptr(K), ptr(R), ptr(bias), ptr(W), ptr(d), ptr(hs), ptr(cs), ptr(gates), ptr(gd), ptr(tc), ptr(z), ptr(logits), T, F, U, C,
+      );
+    },
+    lstmBackward(gates, gd, tc, cs, R, W, dlogits, dz, dh, dc, T, U, C) {
+      ex().lstmBackward(ptr(gates), ptr(gd), ptr(tc), ptr(cs), ptr(R), ptr(W), ptr(dlogits), ptr(dz), ptr(dh), ptr(dc), T, U, C);
+    },
+    mlpForward(xb, W1, b1, W2, b2, W3, b3, h1, h2, logits, rows, I, H, C) {
+      ex().mlpForward(ptr(xb), ptr(W1), ptr(b1), ptr(W2), ptr(b2), ptr(W3), ptr(b3), ptr(h1), ptr(h2), ptr(logits), rows, I, H, C);
+    },
+    mlpBackward(W2, W3, h1, h2, dlogits, dz2, dz1, rows, H, C) {
+      ex().mlpBackward(ptr(W2), ptr(W3), ptr(h1), ptr(h2), ptr(dlogits), ptr(dz2), ptr(dz1), rows, H, C);
     },
     rankAdam(W, m, v, a, aStride, d, dStride, T, rows, cols, clock: AdamClock) {
       if (cols > MAX_COLS) throw new Error(`rankAdam: rows of at most ${MAX_COLS}`);
@@ -134,7 +164,7 @@ export function wasmKernels(): Kernels {
     },
     rankGrad(grad, a, aStride, d, dStride, T, rows, cols) {
       if (cols > MAX_COLS) throw new Error(`rankGrad: rows of at most ${MAX_COLS}`);
-      const inside = grad.buffer === memory?.buffer;
+      const inside = grad.buffer === memoryBuffer;
       const out = inside ? grad : gradScratch;
       if (!out || out.length < rows * cols) throw new Error('rankGrad: gradient larger than any buffer of this net');
       ex().rankUpdate(0, 0, 0, ptr(out), ptr(a), aStride, ptr(d), dStride, T, rows, cols, scratch, 0, paramsPtr);
