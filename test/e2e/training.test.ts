@@ -89,7 +89,7 @@ describe('training through Discord', () => {
     Number(await waitUntil(() => /\*\*Job #(\d+)\*\*/.exec(sent.original()?.content ?? '')?.[1], { timeoutMs: 10_000, what: 'the job id in the reply' }));
 
   it('trains 나비야 (built in, never added): deferred reply, one progress message edited at most every 2 s, then the loss summary', async () => {
-    const sent = train({ melody: 'nabiya', model: 'mlp', epochs: 30, until_learned: false });
+    const sent = train({ melody: 'nabiya', model: 'mlp', epochs: 300, until_learned: false });
     const callback = await sent.waitForCallback();
     expect(callback.callbackType).toBe(InteractionResponseType.DeferredChannelMessageWithSource);
     const id = await jobIdOf(sent);
@@ -98,7 +98,7 @@ describe('training through Discord', () => {
     const content = summary.message?.content ?? '';
     expect(content).toContain('**nabiya**');
     expect(content).toContain(`job #${id}`);
-    expect(content).toMatch(/\*\*mlp\*\* · 30 epochs run · (not sung back exactly yet|learned at epoch \d+)/);
+    expect(content).toMatch(/\*\*mlp\*\* · 300 epochs run · (not sung back exactly yet|learned at epoch \d+)/);
     expect(content).toMatch(/final loss \d\.\d{4} · train accuracy \d+\.\d\d% · training \d+s on \w+/);
     expect(content).toContain('Sung from its first 4 notes (*italics*)');
     expect(content).toContain('*g8* *e8* *e4* *f8*');
@@ -108,16 +108,16 @@ describe('training through Discord', () => {
     expect(summary.message?.components).toMatchObject([{ type: 1, components: [{ custom_id: `play:completion:job:${id}:mlp` }, { custom_id: 'stop' }] }]);
 
     const progress = edits(sent);
-    expect(progress[0]?.message?.content).toContain(`**Job #${id}** · **nabiya** · mlp · up to 30 epochs`);
-    expect(progress.some((r) => /`[█░]{20}` \d+% · epoch \d+\/30 · loss \d\.\d{4} · accuracy \d+\.\d% · ETA/.test(r.message?.content ?? ''))).toBe(true);
-    expect(progress.at(-1)?.message?.content).toMatch(/✅ mlp — 30 epochs[\s\S]*Done · \d+s from request to result · summary below/);
+    expect(progress[0]?.message?.content).toContain(`**Job #${id}** · **nabiya** · mlp · up to 300 epochs`);
+    expect(progress.some((r) => /`[█░]{20}` \d+% · epoch \d+\/300 · loss \d\.\d{4} · accuracy \d+\.\d% · ETA/.test(r.message?.content ?? ''))).toBe(true);
+    expect(progress.at(-1)?.message?.content).toMatch(/✅ mlp — 300 epochs[\s\S]*Done · \d+s from request to result · summary below/);
     for (let i = 1; i < progress.length; i++) expect(progress[i]!.at - progress[i - 1]!.at).toBeGreaterThanOrEqual(1900);
     // One reply, one summary: nothing else was posted for this job.
     expect(fake.messages(fake.guild.textChannel.id).filter((m) => m.content.includes(`#${id}`))).toHaveLength(2);
 
     const record = bot.storage.melodies.get(fake.guild.id, 'nabiya');
     expect(record?.ownerId).toBe('built-in');
-    expect(bot.storage.models.get(record!.id, 'mlp')?.metadata).toMatchObject({ epochs: 30 });
+    expect(bot.storage.models.get(record!.id, 'mlp')?.metadata).toMatchObject({ epochs: 300 });
   });
 
   it('/complete sings it from a trained model, wrong notes marked, with both accuracies', async () => {
@@ -125,7 +125,7 @@ describe('training through Discord', () => {
       .sendInteraction({ kind: 'autocomplete', name: 'complete', options: { melody: 'nabiya', model: '' }, focused: 'model' })
       .waitForCallback();
     expect(models.choices?.map((c) => c.value)).toEqual(['mlp']);
-    expect(models.choices?.[0]?.name).toMatch(/^mlp \(30 epochs · full song \d+%\)$/);
+    expect(models.choices?.[0]?.name).toMatch(/^mlp \(300 epochs · full song \d+%\)$/);
     const melodies = await fake.sendInteraction({ kind: 'autocomplete', name: 'complete', options: { melody: '' }, focused: 'melody' }).waitForCallback();
     expect(melodies.choices?.[0]?.value).toBe('nabiya');
 
@@ -133,7 +133,7 @@ describe('training through Discord', () => {
     expect((await sent.waitForCallback()).callbackType).toBe(InteractionResponseType.DeferredChannelMessageWithSource);
     const reply = await sent.waitForResponse((r) => r.route === EDIT, 30_000);
     const content = reply.message?.content ?? '';
-    expect(content).toContain('**nabiya** · **mlp** (30 epochs');
+    expect(content).toContain('**nabiya** · **mlp** (300 epochs');
     expect(content).toContain('from its first 4 notes');
     expect(content).toMatch(/Against the original: \d+\.\d\d% right/);
     expect(content).toMatch(/one-step accuracy \d+\.\d\d%/);
@@ -223,16 +223,16 @@ describe('training through Discord', () => {
   });
 
   it('when the interaction token expires mid-job, progress and summary go on as channel messages', async () => {
-    const sent = train({ melody: 'nabiya', model: 'mlp', epochs: 60, until_learned: false }, 'bob');
+    const sent = train({ melody: 'nabiya', model: 'mlp', epochs: 600, until_learned: false }, 'bob');
     const id = await jobIdOf(sent);
-    await sent.waitForResponse((r) => r.route === EDIT && /epoch \d+\/60/.test(r.message?.content ?? ''), 30_000);
+    await sent.waitForResponse((r) => r.route === EDIT && /epoch \d+\/600/.test(r.message?.content ?? ''), 30_000);
     sent.expireToken();
     const original = sent.original();
     const channelEdit = await fake.waitForRoute('PATCH /channels/:channel/messages/:message', (r) => (r.message?.content ?? '').includes(`**Job #${id}**`), 30_000);
     expect(channelEdit.params.message).toBe(original?.id);
     expect(channelEdit.status).toBe(200);
     const summary = await fake.waitForRoute('POST /channels/:channel/messages', (r) => (r.message?.content ?? '').includes(`job #${id}`), 60_000);
-    expect(summary.message?.content).toContain('**mlp** · 60 epochs run');
+    expect(summary.message?.content).toContain('**mlp** · 600 epochs run');
     expect(summary.message?.allowed_mentions).toEqual({ parse: [] });
     expect(summary.files.map((f) => f.name)).toEqual(['nabiya-mlp-loss.png', 'nabiya-mlp-completion.png', 'nabiya-mlp-completion.ogg', 'nabiya-mlp-completion.mid']);
     expect(summary.message?.embeds?.map((e) => e.image?.url)).toEqual(['attachment://nabiya-mlp-loss.png', 'attachment://nabiya-mlp-completion.png']);
@@ -241,7 +241,7 @@ describe('training through Discord', () => {
   });
 
   it('a job interrupted by a restart resumes from its checkpoint and finishes', async () => {
-    const sent = train({ melody: 'nabiya', model: 'mlp', epochs: 40, until_learned: false }, 'carol');
+    const sent = train({ melody: 'nabiya', model: 'mlp', epochs: 400, until_learned: false }, 'carol');
     const id = await jobIdOf(sent);
     await waitUntil(() => (readTrainProgress(bot.storage.jobs.get(id)?.progress ?? null)?.epoch ?? 0) >= 12, { timeoutMs: 60_000, what: 'epoch 12' });
     await bot.stop();
@@ -254,14 +254,14 @@ describe('training through Discord', () => {
       if (job.id === id) resumedAt.push(readTrainProgress(progress)?.epoch ?? 0);
     });
     const summary = await summaryOf(sent);
-    expect(summary.message?.content).toContain('**mlp** · 40 epochs run');
+    expect(summary.message?.content).toContain('**mlp** · 400 epochs run');
     expect(resumedAt[0]).toBeGreaterThan(5);
-    expect(resumedAt.at(-1)).toBe(40);
+    expect(resumedAt.at(-1)).toBe(400);
     expect(bot.storage.jobs.get(id)).toMatchObject({ state: 'done', attempts: 2 });
     // The loss chart covers the whole run, the epochs before the restart included.
     const history = readTrainResult(bot.storage.jobs.get(id)!.result)!.models[0]!.history!;
-    expect(history.loss).toHaveLength(40);
-    expect(lossCurves(svgOf(summary.files[0]!)).get('mlp')).toEqual([...Array(40).keys()].map((i) => i + 1));
+    expect(history.loss).toHaveLength(400);
+    expect(lossCurves(svgOf(summary.files[0]!)).get('mlp')).toEqual([...Array(400).keys()].map((i) => i + 1));
     expect(fs.existsSync(path.join(dataDir, 'checkpoints', `job-${id}`))).toBe(false);
   });
 
