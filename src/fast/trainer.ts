@@ -12,28 +12,15 @@
 // the epoch's loss and accuracy are sample-weighted means over its batches (tf.js's BaseLogger);
 // stateful models start every epoch from a zero state.
 
-import type * as tf from '@tensorflow/tfjs';
 import { disposeModel, resetStates } from '../../models/common.ts';
-import { getModelSpec } from '../../models/registry.ts';
 import type { ModelSpec } from '../../models/types.ts';
 import type { Melody, MelodyEvent } from '../music/melody.ts';
-import { formatEvent } from '../music/token.ts';
-import { initBackend } from '../learning/backend.ts';
-import { DEFAULT_WINDOW, makeDataset } from '../learning/dataset.ts';
+import { makeDataset } from '../learning/dataset.ts';
 import type { Dataset } from '../learning/dataset.ts';
-import { findCheckpoint, loadModel, saveCheckpoint } from '../learning/persistence.ts';
-import type { SavedMelody } from '../learning/persistence.ts';
-import { checkSeed, createRng, deriveSeed, permutation } from '../learning/random.ts';
-import {
-  DEFAULT_CHECK_EVERY,
-  DEFAULT_EPOCHS,
-  DEFAULT_MODEL,
-  DEFAULT_SEED,
-  MAX_EPOCHS,
-  TrainingError,
-} from '../learning/train.ts';
+import { saveCheckpoint } from '../learning/persistence.ts';
+import { createRng, deriveSeed, permutation } from '../learning/random.ts';
+import { prepareTraining, TrainingError } from '../learning/train.ts';
 import type { TrainOptions, TrainResult } from '../learning/train.ts';
-import { buildVocabulary, sameVocabulary } from '../learning/vocabulary.ts';
 import type { Vocabulary } from '../learning/vocabulary.ts';
 import { copyOptimizerIn, copyOptimizerOut, copyWeightsOut, netFromModel } from './bridge.ts';
 import type { FastNet } from './bridge.ts';
@@ -67,19 +54,6 @@ export interface FastTrainResult extends TrainResult {
 
 /** Yield to the event loop at least this often (ms), so aborts and messages get through. */
 const YIELD_EVERY_MS = 25;
-
-function checkPositiveInt(value: number, what: string, max: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new TrainingError(`${what} must be a whole number from 1 to ${max} (got ${String(value)})`);
-  }
-  return value;
-}
-
-function melodyOf(melody: Melody | readonly MelodyEvent[]): SavedMelody {
-  if (Array.isArray(melody)) return { events: melody as readonly MelodyEvent[] };
-  const m = melody as Melody;
-  return m.title === undefined ? { events: m.events } : { title: m.title, events: m.events };
-}
 
 /** Model inputs of every window as one Float32Array (window · features values per sample). */
 export function encodeInputs(spec: ModelSpec, vocabulary: Vocabulary, dataset: Dataset): Float32Array {
@@ -115,79 +89,10 @@ export function fastSingsBack(net: FastNet, spec: ModelSpec, vocabulary: Vocabul
   }
 }
 
-interface Setup {
-  model: tf.LayersModel;
-  spec: ModelSpec;
-  vocabulary: Vocabulary;
-  window: number;
-  seed: number;
-  startEpoch: number;
-  history: { loss: number[]; accuracy: number[] };
-  learnedAtEpoch: number | null;
-}
-
-// Same checks as train.ts's resume() (not exported there).
-async function resume(from: string, melody: SavedMelody, options: TrainOptions): Promise<Setup> {
-  const dir = await findCheckpoint(from);
-  if (dir === null) throw new TrainingError(`nothing to resume in ${from}: no checkpoint.json or nabi.json there`);
-  const loaded = await loadModel(dir);
-  const { info } = loaded;
-  try {
-    const conflicts: string[] = [];
-    if (options.model !== undefined && options.model !== info.model) conflicts.push(`model ${info.model}, not ${options.model}`);
-    if (options.window !== undefined && options.window !== info.window) conflicts.push(`window ${info.window}, not ${options.window}`);
-    if (options.seed !== undefined && options.seed !== info.seed) conflicts.push(`seed ${info.seed}, not ${options.seed}`);
-    const sameMelody =
-      info.melody.events.length === melody.events.length &&
-      info.melody.events.every((e, i) => formatEvent(e) === formatEvent(melody.events[i] as MelodyEvent));
-    if (!sameMelody || !sameVocabulary(info.vocabulary, buildVocabulary(melody.events))) conflicts.push('a different melody');
-    if (conflicts.length > 0) throw new TrainingError(`the checkpoint in ${dir} was trained with ${conflicts.join(', ')}`);
-  } catch (error) {
-    disposeModel(loaded.model);
-    throw error;
-  }
-  return {
-    model: loaded.model,
-    spec: loaded.spec,
-    vocabulary: loaded.vocabulary,
-    window: info.window,
-    seed: info.seed,
-    startEpoch: info.epochs,
-    history: { loss: [...info.history.loss], accuracy: [...info.history.accuracy] },
-    learnedAtEpoch: info.learnedAtEpoch,
-  };
-}
-
 /** Trains one model on one melody with the fast engine. The returned model belongs to the caller. */
 export async function trainFast(melodyInput: Melody | readonly MelodyEvent[], options: FastTrainOptions = {}): Promise<FastTrainResult> {
   const startedAt = performance.now();
-  const melody = melodyOf(melodyInput);
-  const targetEpochs = checkPositiveInt(options.epochs ?? DEFAULT_EPOCHS, 'epochs', MAX_EPOCHS);
-  const checkEvery = checkPositiveInt(options.checkEvery ?? DEFAULT_CHECK_EVERY, 'checkEvery', MAX_EPOCHS);
-  const checkLearned = options.untilLearned === true || options.checkEvery !== undefined;
-  if (options.checkpoint) checkPositiveInt(options.checkpoint.every, 'checkpoint interval', MAX_EPOCHS);
-  const backend = (await initBackend(options.backend ? { backend: options.backend } : {})).name;
-
-  let setup: Setup;
-  if (options.resumeFrom !== undefined) {
-    setup = await resume(options.resumeFrom, melody, options);
-  } else {
-    const spec = getModelSpec(options.model ?? DEFAULT_MODEL);
-    const window = options.window ?? DEFAULT_WINDOW;
-    const seed = checkSeed(options.seed ?? DEFAULT_SEED);
-    const vocabulary = buildVocabulary(melody.events);
-    makeDataset(melody.events, vocabulary, window); // validates window and length before building
-    setup = {
-      model: spec.build({ window, classes: vocabulary.classes, seed }),
-      spec,
-      vocabulary,
-      window,
-      seed,
-      startEpoch: 0,
-      history: { loss: [], accuracy: [] },
-      learnedAtEpoch: null,
-    };
-  }
+  const { melody, targetEpochs, checkEvery, checkLearned, backend, setup } = await prepareTraining(melodyInput, options);
   const { model, spec, vocabulary, window, seed, startEpoch, history } = setup;
   let learnedAtEpoch = setup.learnedAtEpoch;
   let learnedThisRun = false;

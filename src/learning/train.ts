@@ -151,7 +151,7 @@ export function evaluateModel(predictor: Predictor, dataset: Dataset): { loss: n
   }
 }
 
-interface Setup {
+export interface Setup {
   model: tf.LayersModel;
   spec: ModelSpec;
   vocabulary: Vocabulary;
@@ -193,9 +193,22 @@ async function resume(from: string, melody: SavedMelody, options: TrainOptions):
   };
 }
 
-/** Trains one model on one melody. The returned model belongs to the caller. */
-export async function train(melodyInput: Melody | readonly MelodyEvent[], options: TrainOptions = {}): Promise<TrainResult> {
-  const startedAt = performance.now();
+/** Checked options plus a model to train: resumed from a checkpoint, or freshly built. */
+export interface PreparedTraining {
+  readonly melody: SavedMelody;
+  readonly targetEpochs: number;
+  readonly checkEvery: number;
+  /** Whether to run the full-song check every `checkEvery` epochs. */
+  readonly checkLearned: boolean;
+  readonly backend: BackendName;
+  readonly setup: Setup;
+}
+
+/**
+ * What every engine does before its first epoch (train() here, trainFast() in src/fast): validate
+ * the options, start the backend, and resume the checkpoint or build the model from the seed.
+ */
+export async function prepareTraining(melodyInput: Melody | readonly MelodyEvent[], options: TrainOptions): Promise<PreparedTraining> {
   const melody = melodyOf(melodyInput);
   const targetEpochs = checkPositiveInt(options.epochs ?? DEFAULT_EPOCHS, 'epochs', MAX_EPOCHS);
   const checkEvery = checkPositiveInt(options.checkEvery ?? DEFAULT_CHECK_EVERY, 'checkEvery', MAX_EPOCHS);
@@ -223,6 +236,13 @@ export async function train(melodyInput: Melody | readonly MelodyEvent[], option
       learnedAtEpoch: null,
     };
   }
+  return { melody, targetEpochs, checkEvery, checkLearned, backend, setup };
+}
+
+/** Trains one model on one melody. The returned model belongs to the caller. */
+export async function train(melodyInput: Melody | readonly MelodyEvent[], options: TrainOptions = {}): Promise<TrainResult> {
+  const startedAt = performance.now();
+  const { melody, targetEpochs, checkEvery, checkLearned, backend, setup } = await prepareTraining(melodyInput, options);
   const { model, spec, vocabulary, window, seed, startEpoch, history } = setup;
   let learnedAtEpoch = setup.learnedAtEpoch;
   let learnedThisRun = false;
