@@ -1,7 +1,10 @@
 // `npm run bench:seed` — the tutorial's experiment as a table: each model trained on 나비야 for
 // 2000 epochs (or --epochs), per seed: final train accuracy, whether the whole song comes back
 // exactly from its first four notes, the epoch it first did, ms per epoch and the backend.
-// Prints Markdown and writes bench-results/seed.{json,md}.
+// For long runs it also measures stability after the model first sings the song: how many later
+// epochs fell below 100% train accuracy and the highest loss after that point (Adam's late spikes).
+// Prints Markdown and writes bench-results/seed.{json,md}; --history adds every epoch's loss and
+// accuracy to the JSON.
 //
 //   npm run bench:seed -- --models mlp --seeds 1,2,3
 //   npm run bench:seed -- --models stateful,stateful-2f --seeds 1,2,3 --until-learned
@@ -36,6 +39,34 @@ interface Row {
   msPerEpochMedian: number;
   seconds: number;
   backend: string;
+  stability: Stability;
+  history?: { loss: readonly number[]; accuracy: readonly number[] };
+}
+
+/** What happened after the first epoch whose training accuracy reached 100%. */
+interface Stability {
+  firstPerfectEpoch: number | null;
+  epochsBelowPerfectAfter: number;
+  maxLossAfter: number | null;
+  minLoss: number;
+}
+
+function stabilityOf(history: { loss: readonly number[]; accuracy: readonly number[] }): Stability {
+  const first = history.accuracy.findIndex((a) => a >= 1);
+  let below = 0;
+  let maxLoss: number | null = null;
+  if (first >= 0) {
+    for (let i = first + 1; i < history.accuracy.length; i++) {
+      if ((history.accuracy[i] as number) < 1) below++;
+      maxLoss = Math.max(maxLoss ?? 0, history.loss[i] as number);
+    }
+  }
+  return {
+    firstPerfectEpoch: first >= 0 ? first + 1 : null,
+    epochsBelowPerfectAfter: below,
+    maxLossAfter: maxLoss,
+    minLoss: Math.min(...history.loss),
+  };
 }
 
 function median(values: readonly number[]): number {
@@ -58,6 +89,7 @@ const { values } = parseArgs({
     'check-every': { type: 'string' },
     out: { type: 'string' },
     engine: { type: 'string' },
+    history: { type: 'boolean' },
   },
 });
 
@@ -110,19 +142,21 @@ for (const model of models as ModelName[]) {
       msPerEpochMedian: median(epochMs),
       seconds: result.seconds,
       backend: result.backend,
+      stability: stabilityOf(result.history),
+      ...(values.history ? { history: result.history } : {}),
     };
     rows.push(row);
-    process.stderr.write(`${JSON.stringify(row)}\n`);
+    process.stderr.write(`${JSON.stringify({ ...row, history: undefined })}\n`);
   }
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const header =
-  '| model | engine | seed | epochs run | train acc | one-step | full song | exact | learned at | final loss | ms/epoch (median) | wall s | backend | tutorial |\n' +
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|';
+  '| model | engine | seed | epochs run | train acc | one-step | full song | exact | learned at | final loss | min loss | first 100% epoch | epochs < 100% after | max loss after | ms/epoch (median) | wall s | backend | tutorial |\n' +
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|';
 const lines = rows.map(
   (r) =>
-    `| ${r.model} | ${r.engine} | ${r.seed} | ${r.epochs} | ${pct(r.trainAccuracy)} | ${pct(r.oneStepAccuracy)} | ${pct(r.fullSongAccuracy)} | ${r.exact ? 'yes' : 'no'} | ${r.learnedAtEpoch ?? '–'} | ${r.finalLoss?.toExponential(2) ?? '–'} | ${r.msPerEpochMedian.toFixed(1)} | ${r.seconds.toFixed(1)} | ${r.backend} | ${TUTORIAL[r.model]} |`,
+    `| ${r.model} | ${r.engine} | ${r.seed} | ${r.epochs} | ${pct(r.trainAccuracy)} | ${pct(r.oneStepAccuracy)} | ${pct(r.fullSongAccuracy)} | ${r.exact ? 'yes' : 'no'} | ${r.learnedAtEpoch ?? '–'} | ${r.finalLoss?.toExponential(2) ?? '–'} | ${r.stability.minLoss.toExponential(1)} | ${r.stability.firstPerfectEpoch ?? '–'} | ${r.stability.epochsBelowPerfectAfter} | ${r.stability.maxLossAfter?.toExponential(1) ?? '–'} | ${r.msPerEpochMedian.toFixed(1)} | ${r.seconds.toFixed(1)} | ${r.backend} | ${TUTORIAL[r.model]} |`,
 );
 const context = `나비야, window 4, ${untilLearned ? `until learned (checked every ${checkEvery} epochs), at most ` : ''}${epochs} epochs · ${os.cpus()[0]?.model ?? 'cpu'} · Node ${process.versions.node} · ${new Date().toISOString()}`;
 const markdown = `${context}\n\n${header}\n${lines.join('\n')}\n`;

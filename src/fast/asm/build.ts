@@ -13,7 +13,7 @@ export const SOURCE_FILE = fileURLToPath(new URL('./kernels.ts', import.meta.url
 export const OUTPUT_FILE = fileURLToPath(new URL('./kernels.wasm', import.meta.url));
 
 /** The compiler flags: optimised, SIMD, no GC runtime, no asserts, memory supplied by the loader. */
-export const ASC_FLAGS = ['-O3', '--enable', 'simd', '--runtime', 'stub', '--noAssert', '--importMemory', '--initialMemory', '1'] as const;
+export const ASC_FLAGS = ['-O3', '--enable', 'simd', '--enable', 'relaxed-simd', '--runtime', 'stub', '--noAssert', '--importMemory', '--initialMemory', '1'] as const;
 
 /** Compiles the kernels and returns the module's bytes. */
 export async function buildKernels(): Promise<Uint8Array> {

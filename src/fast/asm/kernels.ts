@@ -33,24 +33,24 @@ export function matvecAcc(W: usize, h: usize, z: usize, rows: i32, cols: i32): v
       const o = <usize>j << 2;
       let s = v128.load(z + o);
       let t = v128.load(z + o + 16);
-      s = f32x4.add(s, f32x4.mul(a0, v128.load(r0 + o)));
-      t = f32x4.add(t, f32x4.mul(a0, v128.load(r0 + o + 16)));
-      s = f32x4.add(s, f32x4.mul(a1, v128.load(r1 + o)));
-      t = f32x4.add(t, f32x4.mul(a1, v128.load(r1 + o + 16)));
-      s = f32x4.add(s, f32x4.mul(a2, v128.load(r2 + o)));
-      t = f32x4.add(t, f32x4.mul(a2, v128.load(r2 + o + 16)));
-      s = f32x4.add(s, f32x4.mul(a3, v128.load(r3 + o)));
-      t = f32x4.add(t, f32x4.mul(a3, v128.load(r3 + o + 16)));
+      s = f32x4.relaxed_madd(a0, v128.load(r0 + o), s);
+      t = f32x4.relaxed_madd(a0, v128.load(r0 + o + 16), t);
+      s = f32x4.relaxed_madd(a1, v128.load(r1 + o), s);
+      t = f32x4.relaxed_madd(a1, v128.load(r1 + o + 16), t);
+      s = f32x4.relaxed_madd(a2, v128.load(r2 + o), s);
+      t = f32x4.relaxed_madd(a2, v128.load(r2 + o + 16), t);
+      s = f32x4.relaxed_madd(a3, v128.load(r3 + o), s);
+      t = f32x4.relaxed_madd(a3, v128.load(r3 + o + 16), t);
       v128.store(z + o, s);
       v128.store(z + o + 16, t);
     }
     for (; j + 3 < cols; j += 4) {
       const o = <usize>j << 2;
       let s = v128.load(z + o);
-      s = f32x4.add(s, f32x4.mul(a0, v128.load(r0 + o)));
-      s = f32x4.add(s, f32x4.mul(a1, v128.load(r1 + o)));
-      s = f32x4.add(s, f32x4.mul(a2, v128.load(r2 + o)));
-      s = f32x4.add(s, f32x4.mul(a3, v128.load(r3 + o)));
+      s = f32x4.relaxed_madd(a0, v128.load(r0 + o), s);
+      s = f32x4.relaxed_madd(a1, v128.load(r1 + o), s);
+      s = f32x4.relaxed_madd(a2, v128.load(r2 + o), s);
+      s = f32x4.relaxed_madd(a3, v128.load(r3 + o), s);
       v128.store(z + o, s);
     }
     for (; j < cols; j++) {
@@ -69,12 +69,12 @@ export function matvecAcc(W: usize, h: usize, z: usize, rows: i32, cols: i32): v
     let j = 0;
     for (; j < vecEnd; j += 8) {
       const o = <usize>j << 2;
-      v128.store(z + o, f32x4.add(v128.load(z + o), f32x4.mul(a, v128.load(r + o))));
-      v128.store(z + o + 16, f32x4.add(v128.load(z + o + 16), f32x4.mul(a, v128.load(r + o + 16))));
+      v128.store(z + o, f32x4.relaxed_madd(a, v128.load(r + o), v128.load(z + o)));
+      v128.store(z + o + 16, f32x4.relaxed_madd(a, v128.load(r + o + 16), v128.load(z + o + 16)));
     }
     for (; j + 3 < cols; j += 4) {
       const o = <usize>j << 2;
-      v128.store(z + o, f32x4.add(v128.load(z + o), f32x4.mul(a, v128.load(r + o))));
+      v128.store(z + o, f32x4.relaxed_madd(a, v128.load(r + o), v128.load(z + o)));
     }
     for (; j < cols; j++) {
       const o = <usize>j << 2;
@@ -107,14 +107,14 @@ export function matTvec(W: usize, d: usize, out: usize, rows: i32, cols: i32): v
       for (let o: usize = 0; o < bytes; o += 32) {
         const d0 = v128.load(d + o);
         const d1 = v128.load(d + o, 16);
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(r0 + o), d0));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(r0 + o, 16), d1));
-        b0 = f32x4.add(b0, f32x4.mul(v128.load(r1 + o), d0));
-        b1 = f32x4.add(b1, f32x4.mul(v128.load(r1 + o, 16), d1));
-        c0 = f32x4.add(c0, f32x4.mul(v128.load(r2 + o), d0));
-        c1 = f32x4.add(c1, f32x4.mul(v128.load(r2 + o, 16), d1));
-        e0 = f32x4.add(e0, f32x4.mul(v128.load(r3 + o), d0));
-        e1 = f32x4.add(e1, f32x4.mul(v128.load(r3 + o, 16), d1));
+        a0 = f32x4.relaxed_madd(v128.load(r0 + o), d0, a0);
+        a1 = f32x4.relaxed_madd(v128.load(r0 + o, 16), d1, a1);
+        b0 = f32x4.relaxed_madd(v128.load(r1 + o), d0, b0);
+        b1 = f32x4.relaxed_madd(v128.load(r1 + o, 16), d1, b1);
+        c0 = f32x4.relaxed_madd(v128.load(r2 + o), d0, c0);
+        c1 = f32x4.relaxed_madd(v128.load(r2 + o, 16), d1, c1);
+        e0 = f32x4.relaxed_madd(v128.load(r3 + o), d0, e0);
+        e1 = f32x4.relaxed_madd(v128.load(r3 + o, 16), d1, e1);
       }
       const A = f32x4.add(a0, a1);
       const B = f32x4.add(b0, b1);
@@ -135,14 +135,14 @@ export function matTvec(W: usize, d: usize, out: usize, rows: i32, cols: i32): v
     let j = 0;
     for (; j < vecEnd; j += 16) {
       const o = <usize>j << 2;
-      s0 = f32x4.add(s0, f32x4.mul(v128.load(r + o), v128.load(d + o)));
-      s1 = f32x4.add(s1, f32x4.mul(v128.load(r + o + 16), v128.load(d + o + 16)));
-      s2 = f32x4.add(s2, f32x4.mul(v128.load(r + o + 32), v128.load(d + o + 32)));
-      s3 = f32x4.add(s3, f32x4.mul(v128.load(r + o + 48), v128.load(d + o + 48)));
+      s0 = f32x4.relaxed_madd(v128.load(r + o), v128.load(d + o), s0);
+      s1 = f32x4.relaxed_madd(v128.load(r + o + 16), v128.load(d + o + 16), s1);
+      s2 = f32x4.relaxed_madd(v128.load(r + o + 32), v128.load(d + o + 32), s2);
+      s3 = f32x4.relaxed_madd(v128.load(r + o + 48), v128.load(d + o + 48), s3);
     }
     for (; j + 3 < cols; j += 4) {
       const o = <usize>j << 2;
-      s0 = f32x4.add(s0, f32x4.mul(v128.load(r + o), v128.load(d + o)));
+      s0 = f32x4.relaxed_madd(v128.load(r + o), v128.load(d + o), s0);
     }
     const s = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
     let total: f32 = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
@@ -164,12 +164,36 @@ export function matTvec(W: usize, d: usize, out: usize, rows: i32, cols: i32): v
 const FLT_MIN: f32 = 1.17549435e-38;
 
 /**
+ * Adam's update of four weights at byte offset `o` of W, M, V from their gradient g, in registers.
+ * m and v use one fused multiply-add each; lr·c1 is one constant. Both differ from tf.js's separate
+ * roundings by at most an ulp or two per step — below the differences of summation order that
+ * every matrix product already has — and the equations are tf.js's (see adam.ts).
+ */
+// @ts-ignore: decorator
+@inline function adamVec(
+  W: usize, M: usize, V: usize, o: usize, g: v128,
+  vb1: v128, vb1c: v128, vb2: v128, vb2c: v128, vlrc1: v128, vc2: v128, veps: v128, vtiny: v128,
+): void {
+  const m = f32x4.relaxed_madd(vb1c, g, f32x4.mul(vb1, v128.load(M + o)));
+  const v = f32x4.relaxed_madd(f32x4.mul(vb2c, g), g, f32x4.mul(vb2, v128.load(V + o)));
+  // moments flushed to zero below FLT_MIN (see FLT_MIN)
+  v128.store(M + o, v128.andnot(m, f32x4.lt(f32x4.abs(m), vtiny)));
+  v128.store(V + o, v128.andnot(v, f32x4.lt(v, vtiny)));
+  v128.store(W + o, f32x4.sub(v128.load(W + o), f32x4.div(f32x4.mul(m, vlrc1), f32x4.add(f32x4.sqrt(f32x4.mul(v, vc2)), veps))));
+}
+
+/**
  * Gradient row i of W: g[j] = Σ_t a[t·aStride + i] · d[t·dStride + j]  (t < T) — the gradient of
  * Σ_t a_t·W summed over T samples or time steps — written into `grad` when `update` is 0, else
  * applied to W with tf.js's Adam (m, v are W's moments). `params` points to Adam's eight float32
  * scalars β1, 1 − β1, β2, 1 − β2, c1 = 1/(1 − β1ᵗ), c2 = 1/(1 − β2ᵗ), lr, ε (in memory, so that
  * no float crosses the JS boundary as an argument — a boxed number per call otherwise).
  * `scratch` holds one gradient row (4·cols bytes, 16-byte aligned).
+ *
+ * Every gradient element is the same sum in the same order (t = 0, 1, …, fused multiply-adds from
+ * zero) whichever path computes it, so rankGrad shows exactly the gradient rankAdam applies. With
+ * `update`, whole vectors go from registers straight into Adam; only the tail of a row whose
+ * length is not a multiple of 4 goes through `scratch`.
  */
 export function rankUpdate(
   W: usize, M: usize, V: usize, grad: usize,
@@ -183,69 +207,28 @@ export function rankUpdate(
   const c2 = load<f32>(params, 20);
   const lr = load<f32>(params, 24);
   const eps = load<f32>(params, 28);
+  const lrc1: f32 = lr * c1;
   const rowBytes = <usize>cols << 2;
   const aStrideBytes = <usize>aStride << 2;
   const dStrideBytes = <usize>dStride << 2;
   const vecEnd = cols & ~3;
+  const vecBytes = <usize>vecEnd << 2;
   const vb1 = f32x4.splat(b1);
   const vb1c = f32x4.splat(b1c);
   const vb2 = f32x4.splat(b2);
   const vb2c = f32x4.splat(b2c);
-  const vc1 = f32x4.splat(c1);
+  const vlrc1 = f32x4.splat(lrc1);
   const vc2 = f32x4.splat(c2);
-  const vlr = f32x4.splat(lr);
   const veps = f32x4.splat(eps);
   const vtiny = f32x4.splat(FLT_MIN);
+  const zero = f32x4.splat(0);
   for (let i = 0; i < rows; i++) {
-    // g = Σ_t a[t, i] · d[t, ·]: for more than 4 terms, 8 columns at a time in registers over
-    // all t; else four terms at a time through the scratch row (the shape of matvecAcc). Both
-    // add the terms in the order t = 0, 1, …, so the results are the same.
     const ai = a + (<usize>i << 2);
-    let t = 0;
-    if (T > 4) {
-      const vecBytes = <usize>vecEnd << 2;
-      let o: usize = 0;
-      for (; o + 32 <= vecBytes; o += 32) {
-        let g0 = f32x4.splat(0);
-        let g1 = f32x4.splat(0);
-        let ap = ai;
-        let dp = d + o;
-        for (let k = 0; k < T; k++) {
-          const c = v128.load32_splat(ap);
-          g0 = f32x4.add(g0, f32x4.mul(c, v128.load(dp)));
-          g1 = f32x4.add(g1, f32x4.mul(c, v128.load(dp, 16)));
-          ap += aStrideBytes;
-          dp += dStrideBytes;
-        }
-        v128.store(scratch + o, g0);
-        v128.store(scratch + o, g1, 16);
-      }
-      for (; o < vecBytes; o += 16) {
-        let g0 = f32x4.splat(0);
-        let ap = ai;
-        let dp = d + o;
-        for (let k = 0; k < T; k++) {
-          g0 = f32x4.add(g0, f32x4.mul(v128.load32_splat(ap), v128.load(dp)));
-          ap += aStrideBytes;
-          dp += dStrideBytes;
-        }
-        v128.store(scratch + o, g0);
-      }
-      for (; o < rowBytes; o += 4) {
-        let g: f32 = 0;
-        let ap = ai;
-        let dp = d + o;
-        for (let k = 0; k < T; k++) {
-          g += load<f32>(ap) * load<f32>(dp);
-          ap += aStrideBytes;
-          dp += dStrideBytes;
-        }
-        store<f32>(scratch + o, g);
-      }
-      t = T;
-    } else if (T == 4) {
-      // the same sums as the loop below from a zero row, without clearing and reloading it
-      const zero = f32x4.splat(0);
+    const ro = <usize>i * rowBytes;
+    // the row's gradient, whole vectors: 8 columns at a time in registers over all t
+    let o: usize = 0;
+    if (T == 4) {
+      // the common case (an LSTM over a window of 4): the four coefficients stay in registers
       const c0 = v128.load32_splat(ai);
       const c1v = v128.load32_splat(ai + aStrideBytes);
       const c2v = v128.load32_splat(ai + 2 * aStrideBytes);
@@ -253,91 +236,87 @@ export function rankUpdate(
       const d1 = d + dStrideBytes;
       const d2 = d1 + dStrideBytes;
       const d3 = d2 + dStrideBytes;
-      let j = 0;
-      for (; j < vecEnd; j += 4) {
-        const o = <usize>j << 2;
-        let g = f32x4.add(zero, f32x4.mul(c0, v128.load(d + o)));
-        g = f32x4.add(g, f32x4.mul(c1v, v128.load(d1 + o)));
-        g = f32x4.add(g, f32x4.mul(c2v, v128.load(d2 + o)));
-        g = f32x4.add(g, f32x4.mul(c3, v128.load(d3 + o)));
-        v128.store(scratch + o, g);
+      for (; o < vecBytes; o += 16) {
+        let g = f32x4.relaxed_madd(c0, v128.load(d + o), zero);
+        g = f32x4.relaxed_madd(c1v, v128.load(d1 + o), g);
+        g = f32x4.relaxed_madd(c2v, v128.load(d2 + o), g);
+        g = f32x4.relaxed_madd(c3, v128.load(d3 + o), g);
+        if (update == 0) v128.store(grad + ro + o, g);
+        else adamVec(W + ro, M + ro, V + ro, o, g, vb1, vb1c, vb2, vb2c, vlrc1, vc2, veps, vtiny);
       }
-      for (; j < cols; j++) {
-        const o = <usize>j << 2;
-        store<f32>(scratch + o, <f32>0
-          + f32x4.extract_lane(c0, 0) * load<f32>(d + o) + f32x4.extract_lane(c1v, 0) * load<f32>(d1 + o)
-          + f32x4.extract_lane(c2v, 0) * load<f32>(d2 + o) + f32x4.extract_lane(c3, 0) * load<f32>(d3 + o));
-      }
-      t = 4;
     } else {
-      memory.fill(scratch, 0, rowBytes);
-    }
-    for (; t + 3 < T; t += 4) {
-      const at = ai + <usize>t * aStrideBytes;
-      const c0 = f32x4.splat(load<f32>(at));
-      const c1v = f32x4.splat(load<f32>(at + aStrideBytes));
-      const c2v = f32x4.splat(load<f32>(at + 2 * aStrideBytes));
-      const c3 = f32x4.splat(load<f32>(at + 3 * aStrideBytes));
-      const d0 = d + <usize>t * dStrideBytes;
-      const d1 = d0 + dStrideBytes;
-      const d2 = d1 + dStrideBytes;
-      const d3 = d2 + dStrideBytes;
-      let j = 0;
-      for (; j < vecEnd; j += 4) {
-        const o = <usize>j << 2;
-        let g = v128.load(scratch + o);
-        g = f32x4.add(g, f32x4.mul(c0, v128.load(d0 + o)));
-        g = f32x4.add(g, f32x4.mul(c1v, v128.load(d1 + o)));
-        g = f32x4.add(g, f32x4.mul(c2v, v128.load(d2 + o)));
-        g = f32x4.add(g, f32x4.mul(c3, v128.load(d3 + o)));
-        v128.store(scratch + o, g);
+      for (; o + 32 <= vecBytes; o += 32) {
+        let g0 = zero;
+        let g1 = zero;
+        let ap = ai;
+        let dp = d + o;
+        for (let k = 0; k < T; k++) {
+          const c = v128.load32_splat(ap);
+          g0 = f32x4.relaxed_madd(c, v128.load(dp), g0);
+          g1 = f32x4.relaxed_madd(c, v128.load(dp, 16), g1);
+          ap += aStrideBytes;
+          dp += dStrideBytes;
+        }
+        if (update == 0) {
+          v128.store(grad + ro + o, g0);
+          v128.store(grad + ro + o, g1, 16);
+        } else {
+          adamVec(W + ro, M + ro, V + ro, o, g0, vb1, vb1c, vb2, vb2c, vlrc1, vc2, veps, vtiny);
+          adamVec(W + ro, M + ro, V + ro, o + 16, g1, vb1, vb1c, vb2, vb2c, vlrc1, vc2, veps, vtiny);
+        }
       }
-      for (; j < cols; j++) {
-        const o = <usize>j << 2;
-        store<f32>(scratch + o, load<f32>(scratch + o)
-          + f32x4.extract_lane(c0, 0) * load<f32>(d0 + o) + f32x4.extract_lane(c1v, 0) * load<f32>(d1 + o)
-          + f32x4.extract_lane(c2v, 0) * load<f32>(d2 + o) + f32x4.extract_lane(c3, 0) * load<f32>(d3 + o));
-      }
-    }
-    for (; t < T; t++) {
-      const cs = load<f32>(ai + <usize>t * aStrideBytes);
-      const c = f32x4.splat(cs);
-      const dt = d + <usize>t * dStrideBytes;
-      let j = 0;
-      for (; j < vecEnd; j += 4) {
-        const o = <usize>j << 2;
-        v128.store(scratch + o, f32x4.add(v128.load(scratch + o), f32x4.mul(c, v128.load(dt + o))));
-      }
-      for (; j < cols; j++) {
-        const o = <usize>j << 2;
-        store<f32>(scratch + o, load<f32>(scratch + o) + cs * load<f32>(dt + o));
+      for (; o < vecBytes; o += 16) {
+        let g0 = zero;
+        let ap = ai;
+        let dp = d + o;
+        for (let k = 0; k < T; k++) {
+          g0 = f32x4.relaxed_madd(v128.load32_splat(ap), v128.load(dp), g0);
+          ap += aStrideBytes;
+          dp += dStrideBytes;
+        }
+        if (update == 0) v128.store(grad + ro + o, g0);
+        else adamVec(W + ro, M + ro, V + ro, o, g0, vb1, vb1c, vb2, vb2c, vlrc1, vc2, veps, vtiny);
       }
     }
-    const ro = <usize>i * rowBytes;
-    if (update == 0) {
-      memory.copy(grad + ro, scratch, rowBytes);
-      continue;
+    // the tail (cols not a multiple of 4): one vector over the last four columns, computed into
+    // scratch — the lanes of the tail are the same fused sums as above
+    if (o == rowBytes) continue;
+    const tail = rowBytes - 16;
+    if (cols >= 4) {
+      let g0 = zero;
+      let ap = ai;
+      let dp = d + tail;
+      for (let k = 0; k < T; k++) {
+        g0 = f32x4.relaxed_madd(v128.load32_splat(ap), v128.load(dp), g0);
+        ap += aStrideBytes;
+        dp += dStrideBytes;
+      }
+      v128.store(scratch, g0);
+    } else {
+      // fewer than four columns: scalar sums (an unfused multiply-add order of its own)
+      for (let q: usize = 0; q < rowBytes; q += 4) {
+        let g: f32 = 0;
+        let ap = ai;
+        let dp = d + q;
+        for (let k = 0; k < T; k++) {
+          g += load<f32>(ap) * load<f32>(dp);
+          ap += aStrideBytes;
+          dp += dStrideBytes;
+        }
+        store<f32>(scratch + 16 - rowBytes + q, g);
+      }
     }
-    let j = 0;
-    for (; j < vecEnd; j += 4) {
-      const o = <usize>j << 2;
-      const g = v128.load(scratch + o);
-      const m = f32x4.add(f32x4.mul(vb1, v128.load(M + ro + o)), f32x4.mul(vb1c, g));
-      const v = f32x4.add(f32x4.mul(vb2, v128.load(V + ro + o)), f32x4.mul(vb2c, f32x4.mul(g, g)));
-      // moments flushed to zero below FLT_MIN (see FLT_MIN)
-      v128.store(M + ro + o, v128.andnot(m, f32x4.lt(f32x4.abs(m), vtiny)));
-      v128.store(V + ro + o, v128.andnot(v, f32x4.lt(v, vtiny)));
-      const step = f32x4.div(f32x4.mul(vlr, f32x4.mul(m, vc1)), f32x4.add(f32x4.sqrt(f32x4.mul(v, vc2)), veps));
-      v128.store(W + ro + o, f32x4.sub(v128.load(W + ro + o), step));
-    }
-    for (; j < cols; j++) {
-      const o = <usize>j << 2;
-      const g = load<f32>(scratch + o);
+    for (; o < rowBytes; o += 4) {
+      const g = load<f32>(scratch + 16 - (rowBytes - o));
+      if (update == 0) {
+        store<f32>(grad + ro + o, g);
+        continue;
+      }
       const m = b1 * load<f32>(M + ro + o) + b1c * g;
       const v = b2 * load<f32>(V + ro + o) + b2c * g * g;
       store<f32>(M + ro + o, Mathf.abs(m) < FLT_MIN ? <f32>0 : m);
       store<f32>(V + ro + o, v < FLT_MIN ? <f32>0 : v);
-      store<f32>(W + ro + o, load<f32>(W + ro + o) - (lr * (m * c1)) / (Mathf.sqrt(v * c2) + eps));
+      store<f32>(W + ro + o, load<f32>(W + ro + o) - (m * lrc1) / (Mathf.sqrt(v * c2) + eps));
     }
   }
 }
@@ -374,7 +353,7 @@ export function lstmGates(z: usize, c: usize, gates: usize, gd: usize, tc: usize
     v128.store(gd + uBytes + o, v128.and(slope, v128.and(f32x4.ge(yf, zero), f32x4.le(yf, one))));
     v128.store(gd + 2 * uBytes + o, f32x4.sub(one, f32x4.mul(g, g)));
     v128.store(gd + 3 * uBytes + o, v128.and(slope, v128.and(f32x4.ge(yo, zero), f32x4.le(yo, one))));
-    const cn = f32x4.add(f32x4.mul(f, v128.load(c + o)), f32x4.mul(i, g));
+    const cn = f32x4.relaxed_madd(i, g, f32x4.mul(f, v128.load(c + o)));
     v128.store(cNext + o, cn);
     const th = tanh4(cn);
     v128.store(tc + o, th);
@@ -501,7 +480,7 @@ export function lstmBackward(
     for (; o < vecEnd; o += 16) {
       const tv = v128.load(th + o);
       const dhv = v128.load(dh + o);
-      const dcu = f32x4.add(v128.load(dc + o), f32x4.mul(f32x4.mul(dhv, v128.load(go + o)), f32x4.sub(one, f32x4.mul(tv, tv))));
+      const dcu = f32x4.relaxed_madd(f32x4.mul(dhv, v128.load(go + o)), f32x4.sub(one, f32x4.mul(tv, tv)), v128.load(dc + o));
       v128.store(zi + o, f32x4.mul(f32x4.mul(dcu, v128.load(gg + o)), v128.load(di + o)));
       v128.store(zf + o, f32x4.mul(f32x4.mul(dcu, v128.load(cp + o)), v128.load(df + o)));
       v128.store(zg + o, f32x4.mul(f32x4.mul(dcu, v128.load(gi + o)), v128.load(dg + o)));
