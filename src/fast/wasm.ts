@@ -60,7 +60,7 @@ export function wasmModule(): WasmModule | null {
   if (compiled !== undefined) return compiled;
   try {
     const bytes = readFileSync(WASM_FILE);
-    if (!WebAssembly.validate(bytes)) throw new Error('the runtime cannot validate it (no WebAssembly SIMD?)');
+    if (!WebAssembly.validate(bytes)) throw new Error('the runtime cannot validate it (no WebAssembly SIMD or relaxed SIMD? Node ≥ 22 has both)');
     compiled = new WebAssembly.Module(bytes);
   } catch (error) {
     unavailable = `${WASM_FILE}: ${(error as Error).message.split('\n')[0]}`;

@@ -1,4 +1,4 @@
-/* eslint-disable -- AssemblyScript (0.28, built with --enable simd by build.ts), not Node TypeScript */
+/* AssemblyScript (0.28, built with --enable simd,relaxed-simd by build.ts), not Node TypeScript; eslint ignores this file */
 // @ts-nocheck
 //
 // The fast engine's hot loops as WebAssembly SIMD (f32x4): the matrix-vector products, the LSTM
