@@ -81,6 +81,13 @@ export class LstmNet {
   private readonly hT: Float32Array;
   /** Every weight's gradient as a rank-T product a_tᵀ·d_t (see Kernels.rankAdam), tf.js's order. */
   private readonly updates: readonly RankUpdate[];
+  /**
+   * The recurrent kernel's update without the t = 0 term, for a sample that starts from a zero
+   * state (h_0 = 0 makes that term zero): the same gradient, one product fewer.
+   */
+  private readonly recurrentFromStep1: RankUpdate;
+  /** Whether the current sample started from h_0 = 0 (set by `forward`). */
+  private startedFromZero = true;
   private readonly dh: Float32Array;
   private readonly dc: Float32Array;
   // The carried state (stateful) — h_T, c_T of the last sample.
@@ -148,6 +155,15 @@ export class LstmNet {
       { a: this.hT, aStride: U, d: this.dlogits, dStride: C, terms: 1, rows: U, cols: C },
       { a: this.ones, aStride: 1, d: this.dlogits, dStride: C, terms: 1, rows: 1, cols: C },
     ];
+    this.recurrentFromStep1 =
+      T > 1
+        ? { a: this.hs.subarray(U), aStride: U, d: this.dz.subarray(G), dStride: G, terms: T - 1, rows: U, cols: G }
+        : (this.updates[1] as RankUpdate);
+  }
+
+  /** The i-th weight's update for the current sample (see recurrentFromStep1). */
+  private update(i: number): RankUpdate {
+    return i === 1 && this.startedFromZero ? this.recurrentFromStep1 : (this.updates[i] as RankUpdate);
   }
 
   /** Zero state (Keras reset_states); a no-op in effect for the stateless model. */
@@ -172,13 +188,18 @@ export class LstmNet {
     for (let k = 0; k < T * F; k++) xs[k] = x[xo + k] as number;
     if (stateful) {
       const { h, c } = this;
+      let zero = true;
       for (let u = 0; u < U; u++) {
-        hs[u] = h[u] as number;
+        const hu = h[u] as number;
+        if (hu !== 0) zero = false;
+        hs[u] = hu;
         cs[u] = c[u] as number;
       }
+      this.startedFromZero = zero;
     } else {
       hs.fill(0, 0, U);
       cs.fill(0, 0, U);
+      this.startedFromZero = true;
     }
     const { dense: W, denseBias: d, logits } = this;
     this.kernels.lstmForward(xs, kernel, R, bias, W, d, hs, cs, gates, gd, tc, z, logits, T, F, U, C);
@@ -224,7 +245,7 @@ export class LstmNet {
     clock.begin();
     const { updates, weights, moments, kernels } = this;
     for (let i = 0; i < updates.length; i++) {
-      const u = updates[i] as RankUpdate;
+      const u = this.update(i);
       const mo = moments[i] as Moments;
       kernels.rankAdam(weights[i] as Float32Array, mo.m, mo.v, u.a, u.aStride, u.d, u.dStride, u.terms, u.rows, u.cols, clock);
     }
@@ -246,7 +267,8 @@ export class LstmNet {
     const xo = sample * T * F;
     this.forward(x, xo);
     this.backward(target);
-    this.updates.forEach((u, i) => {
+    this.updates.forEach((_, i) => {
+      const u = this.update(i);
       this.kernels.rankGrad(grads[i] as Float32Array, u.a, u.aStride, u.d, u.dStride, u.terms, u.rows, u.cols);
     });
     return this.stats[0] as number;

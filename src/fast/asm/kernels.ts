@@ -419,6 +419,19 @@ function tanh4(x: v128): v128 {
   return v128.or(t, sign);
 }
 
+/** Whether the n floats at p are all zero (±0). */
+function allZero(p: usize, n: i32): bool {
+  const bytes = <usize>n << 2;
+  const vecBytes = <usize>(n & ~3) << 2;
+  let any = f32x4.splat(0);
+  let o: usize = 0;
+  // OR of the bits without the sign: zero exactly when every value is +0 or −0
+  for (; o < vecBytes; o += 16) any = v128.or(any, v128.load(p + o));
+  if (v128.any_true(v128.and(any, i32x4.splat(0x7fffffff)))) return false;
+  for (; o < bytes; o += 4) if (load<f32>(p + o) != 0) return false;
+  return true;
+}
+
 /**
  * The LSTM's whole forward pass over one sample in one call (tf.js LSTMCell, see lstm-net.ts):
  * for t < T: z = b + x_t·K + h_{t−1}·R, then lstmGates into the step's records; finally
@@ -438,7 +451,9 @@ export function lstmForward(
     const gt = <usize>t * gBytes;
     memory.copy(z, bias, gBytes);
     matvecAcc(K, xs + <usize>t * fBytes, z, F, G);
-    matvecAcc(R, hs + ut, z, U, G);
+    // a zero starting state (every sample of the stateless LSTM, the first of a stateful epoch)
+    // adds nothing through R: a quarter of the forward products skipped, the sums unchanged
+    if (t > 0 || !allZero(hs, U)) matvecAcc(R, hs + ut, z, U, G);
     lstmGates(z, cs + ut, gates + gt, gd + gt, tc + ut, cs + ut + uBytes, hs + ut + uBytes, U);
   }
   memory.copy(logits, d, <usize>C << 2);
