@@ -16,6 +16,7 @@ import type { TrainedModelRecord } from '../src/storage/index.ts';
 import { findMelody, requireMelody, suggestMelodyNames } from '../src/training/songbook.ts';
 import { completeInWorker, WorkerTaskError } from '../src/training/thread.ts';
 import { readSummary } from '../src/training/types.ts';
+import { melodyChoices } from '../src/bot/melody-autocomplete.ts';
 
 // /complete: a trained model sings the melody from its first notes (or from `start`: a note number
 // in the melody, or start notes of one's own), with the notes that differ from the original
@@ -233,7 +234,7 @@ const command = {
       return record !== null && trained.has(record.id);
     });
     const rest = names.filter((name) => !withModel.includes(name));
-    return interaction.respond([...withModel, ...rest].slice(0, 25).map((name) => ({ name: clip(name, 100), value: clip(name, 100) })));
+    return interaction.respond(melodyChoices([...withModel, ...rest]));
   },
 } satisfies Command;
 

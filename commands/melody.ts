@@ -36,6 +36,7 @@ import { formatEvent } from '../src/music/token.ts';
 import { formatTokens } from '../src/music/tokens.ts';
 import type { MelodySourceKind } from '../src/storage/index.ts';
 import { melodyModelsDirectory } from '../src/training/runner.ts';
+import { answerMelodyNames } from '../src/bot/melody-autocomplete.ts';
 import {
   BUILTIN_OWNER,
   NAME_MAX,
@@ -43,7 +44,6 @@ import {
   checkMelodyName,
   melodyOfRecord,
   requireMelody,
-  suggestMelodyNames,
   type SongbookEntry,
 } from '../src/training/songbook.ts';
 
@@ -396,13 +396,7 @@ const command = {
         throw new UserError('That /melody subcommand is not available in this version.');
     }
   },
-  async autocomplete(interaction, context) {
-    if (!interaction.inGuild()) return interaction.respond([]);
-    const focused = interaction.options.getFocused(true);
-    if (focused.name !== 'name') return interaction.respond([]);
-    const names = suggestMelodyNames(context.storage, interaction.guildId, String(focused.value));
-    return interaction.respond(names.map((name) => ({ name: clip(name, 100), value: clip(name, 100) })));
-  },
+  autocomplete: (interaction, context) => answerMelodyNames(interaction, context.storage, 'name'),
 } satisfies Command;
 
 export const { execute, autocomplete } = command;

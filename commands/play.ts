@@ -4,10 +4,11 @@ import { parsePlayTarget } from '../src/bot/attachments.ts';
 import type { Command, CommandContext } from '../src/bot/command.ts';
 import { UserError } from '../src/bot/errors.ts';
 import { MAX_TEMPO, MIN_TEMPO } from '../src/music/limits.ts';
-import { requireMelody, suggestMelodyNames } from '../src/training/songbook.ts';
+import { requireMelody } from '../src/training/songbook.ts';
 import { playInVoice, VoiceConnectError, type PlayInteraction, type PlayOutcome } from '../src/voice/index.ts';
 import { jobCompletion, latestCompletion, modelCompletion } from '../src/voice/sources.ts';
 import type { Melody } from '../src/music/melody.ts';
+import { answerMelodyNames } from '../src/bot/melody-autocomplete.ts';
 
 // /play: a melody from the songbook (built-ins included), or without `what` the server's latest
 // completion, synthesized and played in the caller's voice channel through the server's play
@@ -87,12 +88,7 @@ const command = {
     });
   },
 
-  async autocomplete(interaction, context) {
-    if (!interaction.inGuild()) return interaction.respond([]);
-    const typed = String(interaction.options.getFocused());
-    const names = suggestMelodyNames(context.storage, interaction.guildId, typed, 25);
-    return interaction.respond(names.map((name) => ({ name: name.slice(0, 100), value: name.slice(0, 100) })));
-  },
+  autocomplete: (interaction, context) => answerMelodyNames(interaction, context.storage, 'what'),
 
   /** ▶ buttons: play:melody:<name>, play:completion:job:<job>:<model>, play:completion:model:… */
   async button(interaction: ButtonInteraction, context: CommandContext, args: readonly string[]) {

@@ -7,8 +7,9 @@ import { MAX_WINDOW, MIN_WINDOW } from '../src/learning/dataset.ts';
 import { MAX_SEED } from '../src/learning/random.ts';
 import { MODEL_NAMES } from '../models/registry.ts';
 import { MemberJobLimitError } from '../src/queue/index.ts';
-import { ensureMelodyRecord, requireMelody, suggestMelodyNames } from '../src/training/songbook.ts';
+import { ensureMelodyRecord, requireMelody } from '../src/training/songbook.ts';
 import { ALL_MODELS, isModelChoice, modelsFor, trainParamsToJson, type TrainParams } from '../src/training/types.ts';
+import { answerMelodyNames } from '../src/bot/melody-autocomplete.ts';
 
 // /train: puts a training job in the queue. The reply is deferred at once and becomes the job's
 // one progress message: the publisher (src/training/publisher.ts) fills it with the job id and
@@ -93,13 +94,7 @@ const command = {
     const messageId = response.resource?.message?.id ?? response.interaction.responseMessageId;
     if (messageId && storage.jobs.get(job.id)?.progressMessageId === null) storage.jobs.setProgressMessage(job.id, messageId);
   },
-  async autocomplete(interaction, context) {
-    if (!interaction.inGuild()) return interaction.respond([]);
-    const focused = interaction.options.getFocused(true);
-    if (focused.name !== 'melody') return interaction.respond([]);
-    const names = suggestMelodyNames(context.storage, interaction.guildId, String(focused.value));
-    return interaction.respond(names.map((name) => ({ name: clip(name, 100), value: clip(name, 100) })));
-  },
+  autocomplete: (interaction, context) => answerMelodyNames(interaction, context.storage, 'melody'),
 } satisfies Command;
 
 export const { execute, autocomplete } = command;
