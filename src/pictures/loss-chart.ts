@@ -130,7 +130,7 @@ interface Axis {
   readonly at: (value: number) => number;
 }
 
-interface Box {
+export interface Box {
   readonly x0: number;
   readonly y0: number;
   readonly x1: number;
@@ -148,24 +148,67 @@ function finiteValues(series: readonly LossSeries[]): number[] {
 }
 
 /** A line through the chosen points of `values`; gaps where values are not finite. */
-function seriesPath(
+/**
+ * The points of a series as drawn, split into runs where the data has gaps (a non-finite value
+ * between two picked points breaks the line).
+ */
+function seriesRuns(
   values: readonly number[],
   picked: readonly number[],
   x: (index: number) => number,
   y: (value: number) => number,
-): string {
-  let d = '';
+): [number, number][][] {
+  const runs: [number, number][][] = [];
   let previous = -2;
   for (const i of picked) {
-    // A gap in the data (a non-finite value between two picked points) breaks the line.
     let gap = previous < 0;
     if (!gap) for (let j = previous + 1; j < i; j++) if (!Number.isFinite(values[j])) { gap = true; break; }
-    d += `${gap ? 'M' : 'L'}${n(x(i))} ${n(y(values[i] as number))}`;
+    if (gap) runs.push([]);
+    (runs[runs.length - 1] as [number, number][]).push([x(i), y(values[i] as number)]);
     previous = i;
   }
+  return runs;
+}
+
+function seriesPath(runs: readonly (readonly [number, number][])[]): string {
+  let d = '';
+  for (const run of runs) run.forEach(([x, y], k) => (d += `${k === 0 ? 'M' : 'L'}${n(x)} ${n(y)}`));
   // A lone point would be invisible: draw it as a dot-length segment.
-  if (picked.length === 1) d += 'h0.01';
+  if (runs.length === 1 && runs[0]?.length === 1) d += 'h0.01';
   return d;
+}
+
+/** Whether the segment a–b touches the box (Liang–Barsky clipping). */
+export function segmentHitsBox(a: readonly [number, number], b: readonly [number, number], box: Box): boolean {
+  const [x0, y0] = a;
+  const dx = b[0] - x0;
+  const dy = b[1] - y0;
+  let t0 = 0;
+  let t1 = 1;
+  for (const [p, q] of [[-dx, x0 - box.x0], [dx, box.x1 - x0], [-dy, y0 - box.y0], [dy, box.y1 - y0]] as const) {
+    if (p === 0) {
+      if (q < 0) return false;
+    } else {
+      const r = q / p;
+      if (p < 0) t0 = Math.max(t0, r);
+      else t1 = Math.min(t1, r);
+      if (t0 > t1) return false;
+    }
+  }
+  return true;
+}
+
+/** How many drawn segments (or lone points) fall in the box: what a legend there would hide. */
+export function hiddenBy(box: Box, lines: readonly (readonly (readonly [number, number])[])[]): number {
+  let hidden = 0;
+  for (const run of lines) {
+    if (run.length === 1) {
+      const [p] = run as [readonly [number, number]];
+      if (segmentHitsBox(p, p, box)) hidden++;
+    }
+    for (let k = 1; k < run.length; k++) if (segmentHitsBox(run[k - 1] as [number, number], run[k] as [number, number], box)) hidden++;
+  }
+  return hidden;
 }
 
 /** Builds the chart's SVG (no rendering): what renderLossChart draws. */
@@ -262,6 +305,9 @@ export function lossChartSvg(input: LossChartInput): { svg: string; scale: LossS
   parts.push(`<g class="grid">${grid.join('')}</g>`);
   parts.push(`<g class="tick-labels">${labels.join('')}</g>`);
 
+  // Every drawn line as points in px, for placing the legend where it hides the least.
+  const drawn: [number, number][][] = [];
+
   // Accuracy on a secondary axis (single series).
   if (accuracy) {
     const at = (v: number): number => bottom - Math.min(1, Math.max(0, v)) * (bottom - top);
@@ -274,7 +320,9 @@ export function lossChartSvg(input: LossChartInput): { svg: string; scale: LossS
     parts.push(`<g class="accuracy-axis">${ticks.join('')}</g>`);
     const first = single?.firstEpoch ?? 1;
     const picked = downsampleMinMax(accuracy, columns);
-    const d = seriesPath(accuracy, picked, (i) => xAxis.at(first + i), at);
+    const runs = seriesRuns(accuracy, picked, (i) => xAxis.at(first + i), at);
+    drawn.push(...runs);
+    const d = seriesPath(runs);
     parts.push(
       `<path class="accuracy" data-series="${esc(single?.label ?? '')}" data-epochs="${picked.map((i) => first + i).join(' ')}"` +
         ` data-values="${picked.map((i) => String(accuracy[i])).join(' ')}" d="${d}" fill="none" stroke="${ACCURACY_COLOR}"` +
@@ -289,7 +337,10 @@ export function lossChartSvg(input: LossChartInput): { svg: string; scale: LossS
     const color = single ? SERIES_COLORS[0] : (SERIES_COLORS[k % SERIES_COLORS.length] as string);
     const first = s.firstEpoch ?? 1;
     const picked = downsampleMinMax(s.loss, columns);
-    const d = seriesPath(s.loss, picked, (i) => xAxis.at(first + i), yAxis.at);
+    // (points beyond the plot are clipped when drawn; the legend only cares about the visible part)
+    const runs = seriesRuns(s.loss, picked, (i) => xAxis.at(first + i), (v) => Math.min(bottom, Math.max(top, yAxis.at(v))));
+    drawn.push(...runs);
+    const d = seriesPath(seriesRuns(s.loss, picked, (i) => xAxis.at(first + i), yAxis.at));
     lines.push(
       `<path class="loss" data-series="${esc(s.label)}" data-first-epoch="${first}" data-epochs="${picked.map((i) => first + i).join(' ')}"` +
         ` data-values="${picked.map((i) => String(s.loss[i])).join(' ')}" d="${d}" fill="none" stroke="${color}"` +
@@ -322,7 +373,16 @@ export function lossChartSvg(input: LossChartInput): { svg: string; scale: LossS
   const noteWidth = Math.max(0, ...entries.map((e) => textWidth(e.note, noteSize)));
   const legendWidth = Math.min(plotWidth - 20, 14 + 30 + 8 + labelWidth + 4 + 14 + noteWidth + 14);
   const legendHeight = 12 + entries.length * rowHeight;
-  const legend: Box = { x0: right - 12 - legendWidth, y0: top + 12, x1: right - 12, y1: top + 12 + legendHeight };
+  // Top right first (where falling loss curves usually leave room), else the corner that hides
+  // the fewest drawn segments — a curve that ends high, or accuracy near 100%, takes top right.
+  const corners: Box[] = [
+    { x0: right - 12 - legendWidth, y0: top + 12, x1: right - 12, y1: top + 12 + legendHeight },
+    { x0: left + 12, y0: bottom - 12 - legendHeight, x1: left + 12 + legendWidth, y1: bottom - 12 },
+    { x0: right - 12 - legendWidth, y0: bottom - 12 - legendHeight, x1: right - 12, y1: bottom - 12 },
+    { x0: left + 12, y0: top + 12, x1: left + 12 + legendWidth, y1: top + 12 + legendHeight },
+  ];
+  const hidden = corners.map((box) => hiddenBy(box, drawn));
+  const legend = corners[hidden.indexOf(Math.min(...hidden))] as Box;
   if (entries.length > 0) {
     const rows = entries.map((e, i) => {
       const y = legend.y0 + 6 + rowHeight * i + rowHeight / 2;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { downsampleMinMax, lossChartSvg, renderLossChart, SERIES_COLORS } from '../../src/pictures/index.ts';
+import { hiddenBy, segmentHitsBox, type Box } from '../../src/pictures/loss-chart.ts';
 import type { LossSeries } from '../../src/pictures/index.ts';
 import { attributes, countPixels, pngSize, tags } from './png.ts';
 
@@ -121,6 +122,46 @@ describe('renderLossChart: the four models on one chart', () => {
     expect(legend).toEqual(['mlp', 'lstm', 'stateful', 'stateful-2f']);
     expect(tags(chart.svg, 'class="accuracy"')).toHaveLength(0);
     expect(tags(chart.svg, 'class="learned"')).toHaveLength(2);
+  });
+
+  it('puts the legend where it hides no line, also when lines end at the top right', () => {
+    const boxOf = (t: string): Box => {
+      const a = attributes(t);
+      const [x, y, w, h] = ['x', 'y', 'width', 'height'].map((k) => Number(a.get(k)));
+      return { x0: x as number, y0: y as number, x1: (x as number) + (w as number), y1: (y as number) + (h as number) };
+    };
+    const legendOf = (svg: string): Box => boxOf(tags(svg, '<rect').find((t) => t.includes('fill-opacity="0.92"')) ?? '');
+    const frameOf = (svg: string): Box => boxOf(tags(svg, '<rect').find((t) => t.includes('fill="none" stroke="#333333"')) ?? '');
+    // falling curves: top right is free, and taken
+    const usual = legendOf(chart.svg);
+    const frame = frameOf(chart.svg);
+    expect(usual.x1).toBeCloseTo(frame.x1 - 12, 5);
+    expect(usual.y0).toBeCloseTo(frame.y0 + 12, 5);
+    expect(hiddenBy(usual, plotted(chart.svg).map((l) => l.points))).toBe(0);
+    // two models that never learn stay near the top all the way to the right edge
+    const stuck = lossChartSvg({
+      title: 'stuck',
+      series: [...series, { label: 'stuck-a', loss: history(2000, 2.5, 2.2, 50, 5) }, { label: 'stuck-b', loss: history(2000, 2.5, 2.0, 50, 6) }],
+    }).svg;
+    const legend = legendOf(stuck);
+    const lines = plotted(stuck).map((l) => l.points);
+    expect(legend.x1 - legend.x0).toBeGreaterThan(100);
+    expect(hiddenBy(legend, lines)).toBe(0);
+    const f = frameOf(stuck);
+    const topRight: Box = { x0: f.x1 - 12 - (legend.x1 - legend.x0), y0: f.y0 + 12, x1: f.x1 - 12, y1: f.y0 + 12 + (legend.y1 - legend.y0) };
+    expect(hiddenBy(topRight, lines)).toBeGreaterThan(0);
+  });
+});
+
+describe('segmentHitsBox', () => {
+  const box: Box = { x0: 10, y0: 10, x1: 20, y1: 20 };
+  it('finds segments inside, crossing and touching the box, and not those beside it', () => {
+    expect(segmentHitsBox([12, 12], [18, 18], box)).toBe(true);
+    expect(segmentHitsBox([0, 15], [30, 15], box)).toBe(true);
+    expect(segmentHitsBox([0, 0], [30, 30], box)).toBe(true);
+    expect(segmentHitsBox([0, 25], [30, 25], box)).toBe(false);
+    expect(segmentHitsBox([0, 0], [9, 30], box)).toBe(false);
+    expect(segmentHitsBox([15, 15], [15, 15], box)).toBe(true);
   });
 });
 
