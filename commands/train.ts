@@ -4,6 +4,7 @@ import { UserError } from '../src/bot/errors.ts';
 import { melodyName } from '../src/bot/format.ts';
 import { clip } from '../src/bot/text.ts';
 import { MAX_WINDOW, MIN_WINDOW } from '../src/learning/dataset.ts';
+import { ENGINE_NAMES, isEngineName } from '../src/learning/engine-choice.ts';
 import { MAX_SEED } from '../src/learning/random.ts';
 import { MODEL_NAMES } from '../models/registry.ts';
 import { MemberJobLimitError } from '../src/queue/index.ts';
@@ -46,7 +47,13 @@ const data = new SlashCommandBuilder()
     option.setName('window').setDescription('Notes the model looks at to guess the next (default 4)').setMinValue(MIN_WINDOW).setMaxValue(MAX_WINDOW),
   )
   .addBooleanOption((option) => option.setName('until_learned').setDescription('Stop as soon as it sings the whole song back (default true)'))
-  .addIntegerOption((option) => option.setName('seed').setDescription('Random seed (default 5, as the tutorial)').setMinValue(0).setMaxValue(MAX_SEED));
+  .addIntegerOption((option) => option.setName('seed').setDescription('Random seed (default 5, as the tutorial)').setMinValue(0).setMaxValue(MAX_SEED))
+  .addStringOption((option) =>
+    option
+      .setName('engine')
+      .setDescription("Training engine (default: the bot's, normally fast); tfjs is the reference, some 50× slower")
+      .addChoices({ name: 'fast', value: 'fast' }, { name: 'tfjs (reference)', value: 'tfjs' }),
+  );
 
 const command = {
   data,
@@ -64,6 +71,8 @@ const command = {
     const seed = interaction.options.getInteger('seed') ?? DEFAULTS.seed;
     if (seed < 0 || seed > MAX_SEED) throw new UserError(`seed must be from 0 to ${MAX_SEED}.`);
     const untilLearned = interaction.options.getBoolean('until_learned') ?? DEFAULTS.untilLearned;
+    const engine = interaction.options.getString('engine') ?? config.trainingEngine;
+    if (!isEngineName(engine)) throw new UserError(`There is no engine \`${clip(engine, 30)}\`; choose ${ENGINE_NAMES.join(' or ')}.`);
 
     const events = entry.melody.events;
     if (events.length < window + 1) {
@@ -78,7 +87,7 @@ const command = {
     if (active >= config.limits.maxJobsPerMember) throw new MemberJobLimitError(config.limits.maxJobsPerMember, active);
 
     const record = ensureMelodyRecord(storage, interaction.guildId, entry);
-    const params: TrainParams = { model, models: modelsFor(model), epochs, window, untilLearned, seed };
+    const params: TrainParams = { model, models: modelsFor(model), epochs, window, untilLearned, seed, engine };
 
     const response = await interaction.deferReply({ withResponse: true });
     const { job } = await queue.enqueue({

@@ -1,7 +1,7 @@
 // `npm run bench:queue` — jobs per hour through the real bot: the tutorial's job (/train
 // melody:nabiya model:stateful until_learned:true) submitted N times by several members, run by
 // TRAIN_WORKERS worker threads, against the fake Discord on 127.0.0.1. Times from the first /train
-// to the last job done; reports jobs/hour per engine (NABI_ENGINE for the workers).
+// to the last job done; reports jobs/hour per engine (the bot's NABI_ENGINE).
 //
 //   npm run bench:queue -- --engine fast --jobs 8 --workers 2
 //   npm run bench:queue -- --engine tfjs --jobs 2 --workers 2
@@ -32,13 +32,12 @@ const jobs = Number(values.jobs);
 const workers = Number(values.workers);
 if (!Number.isInteger(jobs) || jobs < 1 || jobs > 200) throw new Error('--jobs must be 1–200');
 if (!Number.isInteger(workers) || workers < 1 || workers > 16) throw new Error('--workers must be 1–16');
-process.env.NABI_ENGINE = engine; // inherited by the worker threads
 
 // Members may queue 3 jobs each: spread the submissions over enough members.
 const members = Array.from({ length: Math.ceil(jobs / 3) }, (_, i) => ({ username: `member${i}` }));
 const fake = await FakeDiscord.start({ guilds: [{ members }] });
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nabi-bench-queue-'));
-const config = loadConfig(fake.env({ DATA_DIR: dataDir, TRAIN_WORKERS: String(workers), MAX_JOBS_PER_MEMBER: '3' }));
+const config = loadConfig(fake.env({ DATA_DIR: dataDir, TRAIN_WORKERS: String(workers), MAX_JOBS_PER_MEMBER: '3', NABI_ENGINE: engine }));
 await registerCommands(config);
 const bot = await startBot(config, { logger: createLogger({ level: 'warn' }) });
 try {

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
+import { ENGINE_NAMES, isEngineName, type EngineName } from './learning/engine-choice.ts';
 
 // Configuration comes only from the environment and is validated once, at start, so a bad deploy
 // fails loudly before it logs in rather than half-working later. Every problem is reported at once,
@@ -19,6 +20,7 @@ export const CONFIG_VARIABLES = [
   'GUILD_ID',
   'DATA_DIR',
   'TRAIN_WORKERS',
+  'NABI_ENGINE',
   'MAX_JOBS_PER_MEMBER',
   'MAX_EPOCHS',
   'MAX_MELODY_EVENTS',
@@ -78,6 +80,8 @@ export interface Config {
   /** Absolute path of the data directory (database, models, checkpoints). */
   readonly dataDir: string;
   readonly trainWorkers: number;
+  /** The engine /train uses unless a member picks one (NABI_ENGINE; default fast). */
+  readonly trainingEngine: EngineName;
   readonly limits: Limits;
   /** REST base URL without the version segment, e.g. https://discord.com/api. */
   readonly discordApiBase: string;
@@ -146,6 +150,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
 
   const cpuCount = options.cpuCount ?? os.availableParallelism();
   const trainWorkers = readInteger(read, problems, 'TRAIN_WORKERS', defaultTrainWorkers(cpuCount), 1, 64);
+  const engineValue = read('NABI_ENGINE');
+  let trainingEngine: EngineName = 'fast';
+  if (engineValue !== undefined) {
+    const lower = engineValue.toLowerCase();
+    if (isEngineName(lower)) trainingEngine = lower;
+    else problems.push(`NABI_ENGINE is ${echo(engineValue)}: expected ${ENGINE_NAMES.join(' or ')} (fast is Nabi's engine and the default; tfjs is the reference).`);
+  }
   const limits: Limits = {
     maxJobsPerMember: readInteger(read, problems, 'MAX_JOBS_PER_MEMBER', 2, 1, 100),
     maxEpochs: readInteger(read, problems, 'MAX_EPOCHS', 3000, 1, 100_000),
@@ -184,6 +195,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     guildId,
     dataDir,
     trainWorkers,
+    trainingEngine,
     limits: Object.freeze(limits),
     discordApiBase,
     logLevel,

@@ -220,7 +220,7 @@ export function trainSummary(job: JobRecord, params: TrainParams | null, result:
     const lines = [
       head,
       `**${m.model}** · ${m.epochs} epochs run${stopped} · ${learned}`,
-      `final loss ${m.finalLoss === null ? '–' : formatLoss(m.finalLoss)} · train accuracy ${percent(m.trainAccuracy)} · training ${formatDurationShort(m.seconds * 1000)} on ${m.backend} · ${m.parameters.toLocaleString('en-US')} parameters`,
+      `final loss ${m.finalLoss === null ? '–' : formatLoss(m.finalLoss)} · train accuracy ${percent(m.trainAccuracy)} · training ${formatDurationShort(m.seconds * 1000)} on ${engineLabel(m)} · ${m.parameters.toLocaleString('en-US')} parameters`,
       `Sung from its first ${m.window} notes (*italics*) — full song ${percent(m.fullSong.accuracy)}${m.fullSong.exact ? ', exactly the original' : ''}, one step ${percent(m.oneStepAccuracy)}${m.fullSong.wrong.length > 0 ? ` · ${WRONG_NOTE_LEGEND}` : ''}:`,
     ];
     const used = lines.join('\n').length + 1;
@@ -293,4 +293,11 @@ export function completionMessage(input: {
   const used = lines.join('\n').length + 1;
   lines.push(markedSong({ window: input.window, tokens: input.tokens, wrong: input.fullSong?.wrong ?? [] }, MESSAGE_LIMIT - used - 1, input.start ?? 0));
   return clip(lines.join('\n'), MESSAGE_LIMIT);
+}
+
+/** Where a model was trained, for summaries: "the fast engine" or "tf.js (wasm)". */
+export function engineLabel(summary: Pick<ModelSummary, 'engine' | 'backend'>): string {
+  if (summary.engine === 'fast') return 'the fast engine';
+  if (summary.engine === 'tfjs') return `tf.js (${summary.backend})`;
+  return summary.backend; // rows from before the engine was recorded
 }

@@ -26,20 +26,8 @@ import { copyOptimizerIn, copyOptimizerOut, copyWeightsOut, netFromModel } from 
 import type { FastNet } from './bridge.ts';
 import type { KernelsName } from './kernels.ts';
 
-export const ENGINE_ENV = 'NABI_ENGINE';
-export const ENGINE_NAMES = ['tfjs', 'fast'] as const;
-export type EngineName = (typeof ENGINE_NAMES)[number];
-
-/** Reads NABI_ENGINE (default tfjs); a clear error for anything else. */
-export function engineFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): EngineName {
-  const v = (env[ENGINE_ENV] ?? '').trim().toLowerCase();
-  // The fast engine computes the same mathematics as tf.js (tested against its autodiff) 40–80×
-  // faster, so it is the default; NABI_ENGINE=tfjs selects the reference engine.
-  if (v === '') return 'fast';
-  if ((ENGINE_NAMES as readonly string[]).includes(v)) return v as EngineName;
-  const shown = v.length > 30 ? `${v.slice(0, 30)}…` : v;
-  throw new TrainingError(`${ENGINE_ENV}="${shown}" is not a training engine: choose ${ENGINE_NAMES.join(' or ')}`);
-}
+export { ENGINE_ENV, ENGINE_NAMES, engineFromEnv } from '../learning/engine-choice.ts';
+export type { EngineName } from '../learning/engine-choice.ts';
 
 export interface FastTrainOptions extends TrainOptions {
   /** Kernels of the fast net: wasm SIMD, TypeScript, or auto (NABI_FAST_KERNELS, else wasm when available). */

@@ -205,6 +205,9 @@ export class JobPublisher {
     })();
     entry.inFlight = work;
     await work;
+    // The interval counts from the answer, not the request: Discord then sees edits at least the
+    // interval apart however long a request took on the way (arrival N ≥ answer N−1 + interval).
+    entry.lastEditAt = Date.now();
     entry.inFlight = null;
     if (entry.ended && !entry.dirty) {
       this.#tracked.delete(entry.jobId);

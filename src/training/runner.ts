@@ -97,6 +97,7 @@ export function createTrainingRunner(options: TrainingRunnerOptions): JobRunner 
           window: params.window,
           seed: params.seed,
           untilLearned: params.untilLearned,
+          engine: params.engine,
           checkEvery,
           checkpoint: { dir: checkpoints, every: checkpointEvery },
           ...(resumeFrom === null ? {} : { resumeFrom }),
@@ -156,6 +157,7 @@ export function createTrainingRunner(options: TrainingRunnerOptions): JobRunner 
 export function summarize(result: LearnResult): ModelSummary {
   return {
     model: result.model,
+    engine: result.engine,
     backend: result.backend,
     window: result.window,
     epochs: result.epochs,

@@ -1,5 +1,6 @@
 import type { JsonObject, JsonValue } from '../storage/index.ts';
 import { MODEL_NAMES, isModelName, type ModelName } from '../../models/registry.ts';
+import { engineFromEnv, isEngineName, type EngineName } from '../learning/engine-choice.ts';
 
 // The JSON a training job carries through the queue and the database: what was asked (params),
 // how far it got (progress, updated every epoch), and what it produced (result). The queue stores
@@ -18,6 +19,8 @@ export interface TrainParams {
   readonly window: number;
   readonly untilLearned: boolean;
   readonly seed: number;
+  /** The training engine: the member's choice, else the bot's NABI_ENGINE. */
+  readonly engine: EngineName;
 }
 
 /** The snapshot reported after every epoch. */
@@ -41,6 +44,8 @@ export interface TrainProgress {
 /** One trained model, as the summary shows it. */
 export interface ModelSummary {
   readonly model: ModelName;
+  /** The engine that trained it; absent in rows written by older builds. */
+  readonly engine?: EngineName;
   readonly backend: string;
   readonly window: number;
   readonly epochs: number;
@@ -104,7 +109,17 @@ export function readTrainParams(json: JsonObject): TrainParams {
     window: integer(json.window, 4),
     untilLearned: typeof json.untilLearned === 'boolean' ? json.untilLearned : true,
     seed: integer(json.seed, 5),
+    // rows from before engines were per job trained on the process's NABI_ENGINE
+    engine: typeof json.engine === 'string' && isEngineName(json.engine) ? json.engine : engineFromEnvOrFast(),
   };
+}
+
+function engineFromEnvOrFast(): EngineName {
+  try {
+    return engineFromEnv();
+  } catch {
+    return 'fast';
+  }
 }
 
 export function progressToJson(progress: TrainProgress): JsonObject {
@@ -171,6 +186,7 @@ export function readSummary(value: JsonValue | undefined): ModelSummary | null {
   const wrong = Array.isArray(song.wrong) ? (song.wrong as readonly JsonValue[]).filter(isObject) : [];
   return {
     model: value.model,
+    ...(typeof value.engine === 'string' && isEngineName(value.engine) ? { engine: value.engine } : {}),
     backend: typeof value.backend === 'string' ? value.backend : '?',
     window: integer(value.window, 4),
     epochs: integer(value.epochs, 0),

@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       limits: { maxJobsPerMember: 2, maxEpochs: 3000, maxMelodyEvents: 512, maxMelodiesPerGuild: 200 },
       discordApiBase: DEFAULT_DISCORD_API_BASE,
       logLevel: 'info',
+      trainingEngine: 'fast',
     });
     expect(config.discordToken.reveal()).toBe(TOKEN);
     expect(Object.isFrozen(config)).toBe(true);
@@ -45,6 +46,7 @@ describe('loadConfig', () => {
         GUILD_ID: '987654321098765432',
         DATA_DIR: '/var/lib/nabi',
         TRAIN_WORKERS: '3',
+        NABI_ENGINE: 'TFJS',
         MAX_JOBS_PER_MEMBER: '5',
         MAX_EPOCHS: '2000',
         MAX_MELODY_EVENTS: '64',
@@ -58,6 +60,7 @@ describe('loadConfig', () => {
       guildId: '987654321098765432',
       dataDir: '/var/lib/nabi',
       trainWorkers: 3,
+      trainingEngine: 'tfjs',
       limits: { maxJobsPerMember: 5, maxEpochs: 2000, maxMelodyEvents: 64, maxMelodiesPerGuild: 10 },
       discordApiBase: 'http://127.0.0.1:5555/api',
       logLevel: 'debug',
@@ -82,6 +85,7 @@ describe('loadConfig', () => {
       DISCORD_APP_ID: 'my-bot',
       GUILD_ID: '12',
       TRAIN_WORKERS: '0',
+      NABI_ENGINE: 'gpu',
       MAX_JOBS_PER_MEMBER: 'two',
       MAX_EPOCHS: '1.5',
       MAX_MELODY_EVENTS: '-3',
@@ -93,6 +97,7 @@ describe('loadConfig', () => {
       'DISCORD_APP_ID is "my-bot": expected a Discord id of 17–20 digits.',
       'GUILD_ID is "12": expected a server id of 17–20 digits, or leave it empty to register commands globally.',
       'TRAIN_WORKERS is "0": expected a whole number from 1 to 64.',
+      'NABI_ENGINE is "gpu": expected tfjs or fast (fast is Nabi\'s engine and the default; tfjs is the reference).',
       'MAX_JOBS_PER_MEMBER is "two": expected a whole number from 1 to 100.',
       'MAX_EPOCHS is "1.5": expected a whole number from 1 to 100000.',
       'MAX_MELODY_EVENTS is "-3": expected a whole number from 8 to 10000.',

@@ -47,17 +47,8 @@ describe('training through Discord', () => {
 
   // These tests watch a job's progress message being edited (at most every 2 s), its token expire
   // and the bot restart mid-job: that needs jobs that run for seconds. The fast engine trains
-  // these tiny runs in well under a second, so this file trains with tf.js, the reference engine
-  // (the worker threads inherit the variable). test/fast covers the fast engine.
-  const engineBefore = process.env.NABI_ENGINE;
-  beforeAll(() => {
-    process.env.NABI_ENGINE = 'tfjs';
-  });
-  afterAll(() => {
-    if (engineBefore === undefined) delete process.env.NABI_ENGINE;
-    else process.env.NABI_ENGINE = engineBefore;
-  });
-
+  // these tiny runs in well under a second, so this bot trains with tf.js, the reference engine,
+  // unless a /train asks for the fast one (NABI_ENGINE below). test/fast covers the fast engine.
   beforeAll(async () => {
     fake = await FakeDiscord.start({
       guilds: [
@@ -68,7 +59,7 @@ describe('training through Discord', () => {
       ],
     });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nabi-e2e-training-'));
-    config = loadConfig(fake.env({ DATA_DIR: dataDir, TRAIN_WORKERS: '1', MAX_JOBS_PER_MEMBER: '3' }));
+    config = loadConfig(fake.env({ DATA_DIR: dataDir, TRAIN_WORKERS: '1', MAX_JOBS_PER_MEMBER: '3', NABI_ENGINE: 'tfjs' }));
     await registerCommands(config);
     bot = await startBot(config, options);
   });
@@ -99,7 +90,7 @@ describe('training through Discord', () => {
     expect(content).toContain('**nabiya**');
     expect(content).toContain(`job #${id}`);
     expect(content).toMatch(/\*\*mlp\*\* · 300 epochs run · (not sung back exactly yet|learned at epoch \d+)/);
-    expect(content).toMatch(/final loss \d\.\d{4} · train accuracy \d+\.\d\d% · training \d+s on \w+/);
+    expect(content).toMatch(/final loss \d\.\d{4} · train accuracy \d+\.\d\d% · training \d+s on tf\.js \(wasm\)/);
     expect(content).toContain('Sung from its first 4 notes (*italics*)');
     expect(content).toContain('*g8* *e8* *e4* *f8*');
     expect(content.length).toBeLessThanOrEqual(2000);
@@ -111,7 +102,7 @@ describe('training through Discord', () => {
     expect(progress[0]?.message?.content).toContain(`**Job #${id}** · **nabiya** · mlp · up to 300 epochs`);
     expect(progress.some((r) => /`[█░]{20}` \d+% · epoch \d+\/300 · loss \d\.\d{4} · accuracy \d+\.\d% · ETA/.test(r.message?.content ?? ''))).toBe(true);
     expect(progress.at(-1)?.message?.content).toMatch(/✅ mlp — 300 epochs[\s\S]*Done · \d+s from request to result · summary below/);
-    for (let i = 1; i < progress.length; i++) expect(progress[i]!.at - progress[i - 1]!.at).toBeGreaterThanOrEqual(1900);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]!.at - progress[i - 1]!.at).toBeGreaterThanOrEqual(1990); // 2 s, less timer rounding
     // One reply, one summary: nothing else was posted for this job.
     expect(fake.messages(fake.guild.textChannel.id).filter((m) => m.content.includes(`#${id}`))).toHaveLength(2);
 
@@ -188,7 +179,8 @@ describe('training through Discord', () => {
     const long = train({ melody: 'nabiya', model: 'mlp', epochs: 3000, until_learned: false }, 'alice');
     const longId = await jobIdOf(long);
     await waitUntil(() => /epoch \d+\/3000/.test(long.original()?.content ?? ''), { timeoutMs: 20_000, what: 'the long job to show progress' });
-    const waiting = train({ melody: 'twinkle', model: 'mlp', epochs: 5, until_learned: false }, 'carol');
+    // (this member picks the fast engine for her job, over the bot's default)
+    const waiting = train({ melody: 'twinkle', model: 'mlp', epochs: 5, until_learned: false, engine: 'fast' }, 'carol');
     const waitingId = await jobIdOf(waiting);
     await waitUntil(() => /Queued — position 1 in the queue/.test(waiting.original()?.content ?? ''), { timeoutMs: 10_000, what: 'queue position' });
 
@@ -218,6 +210,7 @@ describe('training through Discord', () => {
     // The waiting job moves up and runs.
     const summary = await summaryOf(waiting);
     expect(summary.message?.content).toContain('**twinkle**');
+    expect(summary.message?.content).toMatch(/training \S+ on the fast engine ·/);
     const none = await fake.sendInteraction({ kind: 'command', name: 'cancel', member: 'alice', options: { job: '99999' } }).waitForCallback();
     expect(none.message?.content).toBe('There is no job #99999 in this server. See /jobs.');
   });

@@ -12,11 +12,11 @@ import {
 import { markNotes } from '../../src/cli/report.ts';
 import { parseMelodyText } from '../../src/music/parse.ts';
 import type { JobRecord } from '../../src/storage/index.ts';
-import { modelsFor, type ModelSummary, type TrainParams, type TrainProgress } from '../../src/training/types.ts';
+import { modelsFor, readTrainParams, trainParamsToJson, type ModelSummary, type TrainParams, type TrainProgress } from '../../src/training/types.ts';
 
 // Reply formatting: pure text, bounded to one Discord message whatever the melody's length.
 
-const params = (model: TrainParams['model']): TrainParams => ({ model, models: modelsFor(model), epochs: 2000, window: 4, untilLearned: true, seed: 5 });
+const params = (model: TrainParams['model']): TrainParams => ({ model, models: modelsFor(model), epochs: 2000, window: 4, untilLearned: true, seed: 5, engine: 'fast' });
 
 function job(overrides: Partial<JobRecord> = {}): JobRecord {
   return {
@@ -139,6 +139,11 @@ describe('reply formatting', () => {
     const one = trainSummary(done, params('stateful'), { melody: 'nabiya', models: [summary('stateful', 54)], seconds: 62 });
     expect(one).toContain('**stateful** · 780 epochs run (stopped once learned at epoch 780) · learned at epoch 780');
     expect(one).toContain('final loss 1.20e-4 · train accuracy 100.00% · training 1m02s on wasm · 68,108 parameters');
+    // the engine, where the summary records it
+    const fast = trainSummary(done, params('stateful'), { melody: 'nabiya', models: [{ ...summary('stateful', 54), engine: 'fast' }], seconds: 62 });
+    expect(fast).toContain('training 1m02s on the fast engine ·');
+    const reference = trainSummary(done, params('stateful'), { melody: 'nabiya', models: [{ ...summary('stateful', 54), engine: 'tfjs' }], seconds: 62 });
+    expect(reference).toContain('training 1m02s on tf.js (wasm) ·');
     expect(one).toContain('full song 100.00%, exactly the original, one step 100.00%');
     expect(one).toContain('*g8* *e8* *g8* *e8* g8 e8');
 
@@ -173,5 +178,24 @@ describe('reply formatting', () => {
     expect(text).toContain('from note 9');
     expect(text).toContain('Against the original: 50.00% right (1 wrong) · one-step accuracy 100.00%');
     expect(text).toContain('*c8* *d8* *e8* *f8* g8 ~~g8~~→**g4**');
+  });
+});
+
+describe('job parameters', () => {
+  it('keep the engine a member chose, and read rows from before engines were per job', () => {
+    const chosen = readTrainParams(trainParamsToJson({ ...params('stateful'), engine: 'tfjs' }));
+    expect(chosen.engine).toBe('tfjs');
+    const before = process.env.NABI_ENGINE;
+    try {
+      delete process.env.NABI_ENGINE;
+      expect(readTrainParams({ model: 'stateful', epochs: 100 }).engine).toBe('fast');
+      process.env.NABI_ENGINE = 'tfjs';
+      expect(readTrainParams({ model: 'stateful', epochs: 100 }).engine).toBe('tfjs');
+      // an engine name this build does not know falls back too, rather than failing the job
+      expect(readTrainParams({ model: 'stateful', engine: 'gpu' }).engine).toBe('tfjs');
+    } finally {
+      if (before === undefined) delete process.env.NABI_ENGINE;
+      else process.env.NABI_ENGINE = before;
+    }
   });
 });

@@ -42,7 +42,15 @@ function context(job: Job, checkpointDir: string, signal: AbortSignal, onProgres
   return { job, params: job.params, signal, checkpointDir, attempt: job.attempts, reportProgress: onProgress };
 }
 
-const params = (model: TrainParams['model'], epochs: number): TrainParams => ({ model, models: modelsFor(model), epochs, window: 3, untilLearned: false, seed: 5 });
+const params = (model: TrainParams['model'], epochs: number, engine: TrainParams['engine'] = 'fast'): TrainParams => ({
+  model,
+  models: modelsFor(model),
+  epochs,
+  window: 3,
+  untilLearned: false,
+  seed: 5,
+  engine,
+});
 
 describe('the training runner', () => {
   it('trains, reports progress and loss points, keeps the model and records it', async () => {
@@ -63,7 +71,7 @@ describe('the training runner', () => {
     expect(loss.map((p) => p.series)).toEqual(['mlp', 'mlp', 'mlp', 'mlp', 'mlp']);
     expect(result?.melody).toBe('tiny');
     expect(result?.models).toHaveLength(1);
-    expect(result?.models[0]).toMatchObject({ model: 'mlp', epochs: 5, window: 3 });
+    expect(result?.models[0]).toMatchObject({ model: 'mlp', epochs: 5, window: 3, engine: 'fast' });
     expect(result?.models[0]?.fullSong.tokens).toHaveLength(7);
 
     const target = modelDirectory(path.join(dataDir, 'models'), job.guildId, job.melodyId!, 'mlp');
@@ -121,6 +129,13 @@ describe('the training runner', () => {
     expect(resumed.at(-1)).toBe('stateful-2f@2');
     expect(result?.models.map((m) => m.model)).toEqual(['mlp', 'lstm', 'stateful', 'stateful-2f']);
     expect(storage.models.listByMelody(job.melodyId!).map((m) => m.modelName).sort()).toEqual(['lstm', 'mlp', 'stateful', 'stateful-2f']);
+  });
+
+  it("trains on the job's engine: tfjs when the member chose the reference", async () => {
+    const { job, checkpointDir } = setup(params('mlp', 2, 'tfjs'));
+    const runner = createTrainingRunner({ storage, checkpointEvery: 2 });
+    const result = readTrainResult(await runner(context(job, checkpointDir, new AbortController().signal, () => {})));
+    expect(result?.models[0]).toMatchObject({ model: 'mlp', epochs: 2, engine: 'tfjs' });
   });
 
   it('fails clearly when the melody was deleted', async () => {
