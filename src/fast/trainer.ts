@@ -19,7 +19,7 @@ import { makeDataset } from '../learning/dataset.ts';
 import type { Dataset } from '../learning/dataset.ts';
 import { saveCheckpoint } from '../learning/persistence.ts';
 import { createRng, deriveSeed, permutation } from '../learning/random.ts';
-import { prepareTraining, TrainingError } from '../learning/train.ts';
+import { prepareTraining } from '../learning/train.ts';
 import type { TrainOptions, TrainResult } from '../learning/train.ts';
 import type { Vocabulary } from '../learning/vocabulary.ts';
 import { copyOptimizerIn, copyOptimizerOut, copyWeightsOut, netFromModel } from './bridge.ts';
