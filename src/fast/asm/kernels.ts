@@ -245,6 +245,35 @@ export function rankUpdate(
         else adamVec(W + ro, M + ro, V + ro, o, g, vb1, vb1c, vb2, vb2c, vlrc1, vc2, veps, vtiny);
       }
     } else {
+      // 16 columns at a time (one coefficient load per four vectors), then 8, then 4
+      for (; o + 64 <= vecBytes; o += 64) {
+        let g0 = zero;
+        let g1 = zero;
+        let g2 = zero;
+        let g3 = zero;
+        let ap = ai;
+        let dp = d + o;
+        for (let k = 0; k < T; k++) {
+          const c = v128.load32_splat(ap);
+          g0 = f32x4.relaxed_madd(c, v128.load(dp), g0);
+          g1 = f32x4.relaxed_madd(c, v128.load(dp, 16), g1);
+          g2 = f32x4.relaxed_madd(c, v128.load(dp, 32), g2);
+          g3 = f32x4.relaxed_madd(c, v128.load(dp, 48), g3);
+          ap += aStrideBytes;
+          dp += dStrideBytes;
+        }
+        if (update == 0) {
+          v128.store(grad + ro + o, g0);
+          v128.store(grad + ro + o, g1, 16);
+          v128.store(grad + ro + o, g2, 32);
+          v128.store(grad + ro + o, g3, 48);
+        } else {
+          adamVec(W + ro, M + ro, V + ro, o, g0, vb1, vb1c, vb2, vb2c, vlrc1, vc2, veps, vtiny);
+          adamVec(W + ro, M + ro, V + ro, o + 16, g1, vb1, vb1c, vb2, vb2c, vlrc1, vc2, veps, vtiny);
+          adamVec(W + ro, M + ro, V + ro, o + 32, g2, vb1, vb1c, vb2, vb2c, vlrc1, vc2, veps, vtiny);
+          adamVec(W + ro, M + ro, V + ro, o + 48, g3, vb1, vb1c, vb2, vb2c, vlrc1, vc2, veps, vtiny);
+        }
+      }
       for (; o + 32 <= vecBytes; o += 32) {
         let g0 = zero;
         let g1 = zero;
