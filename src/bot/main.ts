@@ -12,6 +12,7 @@ import type { Command, CommandContext } from './command.ts';
 import { loadCommands } from './command-loader.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { InteractionRouter } from './router.ts';
+import { closeWorkerPool } from '../training/worker-pool.ts';
 
 // Start order: config → storage → queue → client login → queue start. The queue starts last
 // because what it reports (progress, results) goes to Discord. Stop runs the other way round:
@@ -101,6 +102,7 @@ export async function startBot(config: Config, options: StartBotOptions = {}): P
         destroyAllVoice();
         await queue.stop();
         await publisher.stop();
+        await closeWorkerPool();
         await readyClient.destroy();
         storage.close();
         logger.info('bot stopped');

@@ -34,8 +34,19 @@ export interface TensorCount {
   readonly after: number;
 }
 
+/** Sent when the task is over; `reusable`: the thread can take another task (worker-pool.ts). */
+interface Finished {
+  readonly reusable?: boolean;
+}
+
 export type WorkerReply =
   | { readonly type: 'epoch'; readonly report: EpochReport }
-  | { readonly type: 'result'; readonly task: 'learn'; readonly result: LearnResult; readonly tensors: TensorCount }
-  | { readonly type: 'result'; readonly task: 'complete'; readonly result: CompletionResult; readonly tensors: TensorCount }
-  | { readonly type: 'error'; readonly name: string; readonly message: string };
+  | (Finished & { readonly type: 'result'; readonly task: 'learn'; readonly result: LearnResult; readonly tensors: TensorCount; readonly threadId?: number })
+  | (Finished & { readonly type: 'result'; readonly task: 'complete'; readonly result: CompletionResult; readonly tensors: TensorCount; readonly threadId?: number })
+  | (Finished & { readonly type: 'error'; readonly name: string; readonly message: string });
+
+/** A further task for a reused worker (the first comes as workerData). */
+export interface TaskMessage {
+  readonly type: 'task';
+  readonly request: WorkerRequest;
+}

@@ -1,10 +1,12 @@
 import { Worker } from 'node:worker_threads';
 import type { CompleteOptions, CompletionResult, EpochReport, LearnResult } from '../learning/engine.ts';
 import type { MelodyEvent } from '../music/melody.ts';
-import type { TensorCount, WorkerLearnOptions, WorkerReply, WorkerRequest } from './protocol.ts';
+import type { TaskMessage, TensorCount, WorkerLearnOptions, WorkerReply, WorkerRequest } from './protocol.ts';
+import { poolKey, returnWorker, takeIdleWorker } from './worker-pool.ts';
 
 // Runs one learning or completion task in a worker thread (worker.ts) and turns its messages back
-// into a promise. The main thread only relays messages, so it never blocks on tf.js.
+// into a promise. The main thread only relays messages, so it never blocks on tf.js. Threads that
+// finish a task cleanly are kept warm for the next one (worker-pool.ts).
 //
 // - Cancel: when `signal` aborts, the worker is asked to stop (message + shared flag); it stops
 //   after the current batch (its checkpoints stay on disk) and the promise rejects with the
@@ -49,6 +51,8 @@ export interface LearnInWorkerOptions extends ThreadOptions {
 export interface ThreadOutcome<T> {
   readonly result: T;
   readonly tensors: TensorCount;
+  /** The worker thread that ran the task (a reused worker keeps its id). */
+  readonly threadId?: number;
 }
 
 export function learnInWorker(
@@ -68,23 +72,36 @@ function runTask<T>(request: WorkerRequest, options: ThreadOptions, onEpoch?: (r
   if (signal?.aborted) return Promise.reject(abortReason(signal));
 
   return new Promise<ThreadOutcome<T>>((resolve, reject) => {
-    const worker = new Worker(options.workerUrl ?? DEFAULT_WORKER_URL, {
-      workerData: request,
-      resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationSizeMb ?? 1024 },
-    });
+    const url = options.workerUrl ?? DEFAULT_WORKER_URL;
+    const heapMb = options.maxOldGenerationSizeMb ?? 1024;
+    const key = poolKey(url, heapMb);
+    // A warm worker when one is idle (the task goes as a message), else a new thread (as workerData).
+    let worker = takeIdleWorker(key);
+    if (worker) {
+      worker.postMessage({ type: 'task', request } satisfies TaskMessage);
+    } else {
+      worker = new Worker(url, { workerData: request, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
+    }
+    const thread = worker;
     const flag = new Int32Array(request.abortFlag);
     let settled = false;
     let graceTimer: NodeJS.Timeout | undefined;
     let timeoutTimer: NodeJS.Timeout | undefined;
 
-    const finish = (outcome: { ok: true; value: ThreadOutcome<T> } | { ok: false; error: unknown }): void => {
+    const finish = (outcome: { ok: true; value: ThreadOutcome<T> } | { ok: false; error: unknown }, reuse = false): void => {
       if (settled) return;
       settled = true;
       clearTimeout(graceTimer);
       clearTimeout(timeoutTimer);
       signal?.removeEventListener('abort', onAbort);
-      // The task is over either way; a worker still holding tf.js resources is not waited for.
-      void worker.terminate().catch(() => {});
+      thread.off('message', onMessage);
+      thread.off('error', onError);
+      thread.off('messageerror', onMessageError);
+      thread.off('exit', onExit);
+      // The task is over either way: a clean worker waits for the next task, any other is ended
+      // (not waited for — it may still hold tf.js resources).
+      if (reuse) returnWorker(key, thread);
+      else void thread.terminate().catch(() => {});
       if (outcome.ok) resolve(outcome.value);
       else reject(outcome.error);
     };
@@ -92,7 +109,7 @@ function runTask<T>(request: WorkerRequest, options: ThreadOptions, onEpoch?: (r
     const onAbort = (): void => {
       Atomics.store(flag, 0, 1);
       try {
-        worker.postMessage({ type: 'abort' });
+        thread.postMessage({ type: 'abort' });
       } catch {
         // The worker may already be gone; exit handling settles the promise.
       }
@@ -107,7 +124,7 @@ function runTask<T>(request: WorkerRequest, options: ThreadOptions, onEpoch?: (r
       );
     }
 
-    worker.on('message', (message: WorkerReply) => {
+    const onMessage = (message: WorkerReply): void => {
       if (settled) return;
       if (message.type === 'epoch') {
         try {
@@ -117,24 +134,33 @@ function runTask<T>(request: WorkerRequest, options: ThreadOptions, onEpoch?: (r
         }
       } else if (message.type === 'result') {
         // A run cut short is not a result: the caller learns why it stopped from the signal.
-        if (signal?.aborted) finish({ ok: false, error: abortReason(signal) });
-        else finish({ ok: true, value: { result: message.result as T, tensors: message.tensors } });
+        if (signal?.aborted) {
+          finish({ ok: false, error: abortReason(signal) });
+          return;
+        }
+        // Reused only when the worker says it can be and the task left no tensors behind.
+        const clean = message.reusable === true && message.tensors.after <= message.tensors.before;
+        finish({ ok: true, value: { result: message.result as T, tensors: message.tensors, ...(message.threadId === undefined ? {} : { threadId: message.threadId }) } }, clean);
       } else if (message.type === 'error') {
         finish({ ok: false, error: new WorkerTaskError(message.name, message.message) });
       }
-    });
-    worker.on('error', (error: Error) => {
+    };
+    const onError = (error: Error): void => {
       const detail = (error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'it ran out of memory' : error.message;
       finish({ ok: false, error: new WorkerCrashError(`The training worker crashed: ${detail}`, { cause: error }) });
-    });
-    worker.on('messageerror', (error: Error) => {
+    };
+    const onMessageError = (error: Error): void => {
       finish({ ok: false, error: new WorkerCrashError(`The training worker sent a message that could not be read: ${error.message}`) });
-    });
-    worker.on('exit', (code) => {
+    };
+    const onExit = (code: number): void => {
       if (settled) return;
       if (signal?.aborted) finish({ ok: false, error: abortReason(signal) });
       else finish({ ok: false, error: new WorkerCrashError(`The training worker stopped unexpectedly (exit code ${code}) before it had a result.`) });
-    });
+    };
+    thread.on('message', onMessage);
+    thread.on('error', onError);
+    thread.on('messageerror', onMessageError);
+    thread.on('exit', onExit);
   });
 }
 

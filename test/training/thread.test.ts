@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findCheckpoint, type EpochReport } from '../../src/learning/engine.ts';
 import { parseMelodyText } from '../../src/music/parse.ts';
 import { completeInWorker, learnInWorker, WorkerCrashError, WorkerTaskError } from '../../src/training/thread.ts';
+import { closeWorkerPool, idleWorkerCount } from '../../src/training/worker-pool.ts';
 
 // The worker-thread runner with tiny runs: a 9-note melody and the mlp model, a few epochs each.
 
@@ -12,7 +13,10 @@ const events = parseMelodyText('c4 d4 e4 f4 g4 e4 c4 d4 e4').events;
 const misbehaving = new URL('./misbehaving-worker.ts', import.meta.url);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nabi-thread-'));
 
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+afterAll(async () => {
+  await closeWorkerPool();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
 
 describe('learnInWorker', () => {
   it('trains in a worker, reports every epoch, saves the model and leaks no tensors', async () => {
@@ -30,6 +34,32 @@ describe('learnInWorker', () => {
     expect(completion.result.tokens.slice(0, 4)).toEqual(['c4', 'd4', 'e4', 'f4']);
     expect(completion.result.tokens).toHaveLength(events.length);
     expect(completion.tensors.after).toBe(completion.tensors.before);
+  });
+
+  it('keeps a worker that finished cleanly warm for the next task, and only such a worker', async () => {
+    await closeWorkerPool();
+    const first = await learnInWorker(events, { model: 'mlp', epochs: 2 });
+    expect(first.threadId).toBeGreaterThan(0);
+    expect(idleWorkerCount()).toBe(1);
+    // the next tasks — a learn and a completion — run on that same thread, one after the other
+    const saveTo = path.join(tmp, 'warm');
+    const second = await learnInWorker(events, { model: 'mlp', epochs: 2, saveTo });
+    expect(second.threadId).toBe(first.threadId);
+    const completion = await completeInWorker(saveTo, { start: 0 });
+    expect(completion.threadId).toBe(first.threadId);
+    expect(completion.result.tokens.slice(0, 4)).toEqual(['c4', 'd4', 'e4', 'f4']);
+    // a task that fails ends its thread: the pool is empty and the next task gets a new one
+    await expect(learnInWorker(events, { model: 'mlp', epochs: 2, window: 99 })).rejects.toBeInstanceOf(WorkerTaskError);
+    expect(idleWorkerCount()).toBe(0);
+    const fresh = await learnInWorker(events, { model: 'mlp', epochs: 1 });
+    expect(fresh.threadId).not.toBe(first.threadId);
+    // a cancelled task's thread is not reused either
+    const controller = new AbortController();
+    const cancelled = learnInWorker(events, { model: 'mlp', epochs: 5000 }, { signal: controller.signal, onEpoch: (r) => r.epoch === 3 && controller.abort(new Error('stop')) });
+    await expect(cancelled).rejects.toThrow('stop');
+    expect(idleWorkerCount()).toBe(0);
+    await closeWorkerPool();
+    expect(idleWorkerCount()).toBe(0);
   });
 
   it('stops soon when cancelled, with the signal reason', async () => {
