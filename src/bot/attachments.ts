@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { APIActionRowComponent, APIButtonComponentWithCustomId, APIEmbed, AttachmentPayload } from 'discord.js';
-import { AudioRequestError, DEFAULT_AUDIO_FORMAT, midiFile, renderAudioFile, type AudioFormat } from '../audio/index.ts';
+import { AudioRequestError, DEFAULT_AUDIO_FORMAT, midiFile, type AudioFormat } from '../audio/index.ts';
 import type { WrongNote } from '../learning/compare.ts';
 import type { Melody, MelodyEvent } from '../music/melody.ts';
 import { parseToken } from '../music/tokens.ts';
@@ -9,6 +9,7 @@ import type { LossPoint } from '../storage/index.ts';
 import type { ModelSummary } from '../training/types.ts';
 import { CUSTOM_ID_SEPARATOR, customId } from './command.ts';
 import { clip } from './text.ts';
+import { renderAudioInWorker } from '../training/thread.ts';
 
 // The pictures that go with a reply — a melody's score, a completion against the original with
 // the wrong notes boxed in red, loss curves — as plans that are cheap to make and rendered only
@@ -411,8 +412,9 @@ export function tooLargeMessage(what: string, bytes: number, format: AudioFormat
 }
 
 /**
- * Renders each plan's audio and MIDI, each on a fresh turn of the event loop. Failures are logged
- * and left out; a refusal the member can act on (too long, too large) becomes a line in `notes`.
+ * Renders each plan's audio (in a worker thread: Tone.js and the encoders never block the bot's
+ * event loop) and MIDI. Failures are logged and left out; a refusal the member can act on (too
+ * long, too large) becomes a line in `notes`.
  */
 export async function renderSounds(plans: readonly (SoundPlan | null | undefined)[], logger?: PictureLogger, limit = DISCORD_FILE_LIMIT): Promise<RenderedSounds> {
   const files: RenderedSound[] = [];
@@ -432,7 +434,7 @@ export async function renderSounds(plans: readonly (SoundPlan | null | undefined
     const format = plan.format ?? DEFAULT_AUDIO_FORMAT;
     await nextTurn();
     try {
-      const audio = await renderAudioFile(plan.melody, format, { name: plan.file });
+      const audio = await renderAudioInWorker(plan.melody, format, plan.file);
       const name = `${plan.file}.${format}`;
       const refusal = tooLargeMessage(`The ${format.toUpperCase()} file`, audio.bytes.byteLength, format, limit);
       if (refusal) {

@@ -1,6 +1,7 @@
 import type { CompleteOptions, CompletionResult, EpochReport, LearnResult } from '../learning/engine.ts';
 import type { LearnOptions } from '../learning/engine.ts';
-import type { MelodyEvent } from '../music/melody.ts';
+import type { AudioFile, AudioFormat } from '../audio/index.ts';
+import type { Melody, MelodyEvent } from '../music/melody.ts';
 
 // Messages between the main thread and a training worker (worker.ts). Everything is structured-
 // clone safe: plain data only, no functions, no signals.
@@ -26,7 +27,15 @@ export interface CompleteRequest extends RequestBase {
   readonly options: CompleteOptions;
 }
 
-export type WorkerRequest = LearnRequest | CompleteRequest;
+/** A melody's sound file (Tone.js offline rendering and encoding, off the bot's main thread). */
+export interface SoundRequest extends RequestBase {
+  readonly task: 'sound';
+  readonly melody: Melody;
+  readonly format: AudioFormat;
+  readonly name?: string;
+}
+
+export type WorkerRequest = LearnRequest | CompleteRequest | SoundRequest;
 
 /** tf.memory().numTensors before and after the task, inside the worker. */
 export interface TensorCount {
@@ -43,6 +52,7 @@ export type WorkerReply =
   | { readonly type: 'epoch'; readonly report: EpochReport }
   | (Finished & { readonly type: 'result'; readonly task: 'learn'; readonly result: LearnResult; readonly tensors: TensorCount; readonly threadId?: number })
   | (Finished & { readonly type: 'result'; readonly task: 'complete'; readonly result: CompletionResult; readonly tensors: TensorCount; readonly threadId?: number })
+  | (Finished & { readonly type: 'result'; readonly task: 'sound'; readonly result: AudioFile; readonly tensors: TensorCount; readonly threadId?: number })
   | (Finished & { readonly type: 'error'; readonly name: string; readonly message: string });
 
 /** A further task for a reused worker (the first comes as workerData). */

@@ -1,6 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { CompleteOptions, CompletionResult, EpochReport, LearnResult } from '../learning/engine.ts';
-import type { MelodyEvent } from '../music/melody.ts';
+import type { AudioFile, AudioFormat } from '../audio/index.ts';
+import { AudioRequestError } from '../audio/errors.ts';
+import type { Melody, MelodyEvent } from '../music/melody.ts';
 import type { TaskMessage, TensorCount, WorkerLearnOptions, WorkerReply, WorkerRequest } from './protocol.ts';
 import { poolKey, returnWorker, takeIdleWorker } from './worker-pool.ts';
 
@@ -61,6 +63,21 @@ export function learnInWorker(
   thread: LearnInWorkerOptions = {},
 ): Promise<ThreadOutcome<LearnResult>> {
   return runTask<LearnResult>({ task: 'learn', events, options, abortFlag: new SharedArrayBuffer(4) }, thread, thread.onEpoch);
+}
+
+/**
+ * A melody's sound file rendered in a worker thread (a warm one when idle), so that Tone.js's
+ * offline rendering and the Opus/MP3 encoding never hold up the bot's event loop. A request the
+ * member can fix (too long, bad tempo) rejects with the AudioRequestError the renderer threw.
+ */
+export async function renderAudioInWorker(melody: Melody, format: AudioFormat, name?: string, thread: ThreadOptions = {}): Promise<AudioFile> {
+  try {
+    const outcome = await runTask<AudioFile>({ task: 'sound', melody, format, ...(name === undefined ? {} : { name }), abortFlag: new SharedArrayBuffer(4) }, thread);
+    return outcome.result;
+  } catch (error) {
+    if (error instanceof WorkerTaskError && error.originalName === 'AudioRequestError') throw new AudioRequestError(error.message);
+    throw error;
+  }
 }
 
 export function completeInWorker(dir: string, options: CompleteOptions, thread: ThreadOptions = {}): Promise<ThreadOutcome<CompletionResult>> {

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { completeMelody, learnMelody, learningBackend } from '../learning/engine.ts';
 import type { WorkerReply, WorkerRequest } from './protocol.ts';
 
-// The worker thread's side: a task (learn a melody, or complete one from a saved model) arrives as
+// The worker thread's side: a task (learn a melody, complete one from a saved model, or render a
+// melody's sound file) arrives as
 // workerData when the thread starts, later ones as { type: 'task' } messages when the thread is
 // reused (worker-pool.ts): tf.js, its backend and the kernels load once per thread, not per job.
 // Every task ends with one result or error message, marked reusable; the parent decides whether
@@ -35,6 +36,14 @@ async function run(request: WorkerRequest): Promise<void> {
     if (!controller.signal.aborted && Atomics.load(flag, 0) !== 0) controller.abort();
   };
   try {
+    if (request.task === 'sound') {
+      // loaded on the first sound task only: a thread that only trains never loads Tone.js
+      const { renderAudioFile } = await import('../audio/index.ts');
+      const before = tf.memory().numTensors;
+      const result = await renderAudioFile(request.melody, request.format, request.name === undefined ? {} : { name: request.name });
+      post({ type: 'result', task: 'sound', result, tensors: { before, after: tf.memory().numTensors }, threadId, reusable: true });
+      return;
+    }
     await learningBackend();
     const before = tf.memory().numTensors;
     if (request.task === 'learn') {

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findCheckpoint, type EpochReport } from '../../src/learning/engine.ts';
 import { parseMelodyText } from '../../src/music/parse.ts';
-import { completeInWorker, learnInWorker, WorkerCrashError, WorkerTaskError } from '../../src/training/thread.ts';
+import { renderAudioFile } from '../../src/audio/index.ts';
+import { AudioRequestError } from '../../src/audio/errors.ts';
+import { completeInWorker, learnInWorker, renderAudioInWorker, WorkerCrashError, WorkerTaskError } from '../../src/training/thread.ts';
 import { closeWorkerPool, idleWorkerCount } from '../../src/training/worker-pool.ts';
 
 // The worker-thread runner with tiny runs: a 9-note melody and the mlp model, a few epochs each.
@@ -60,6 +62,18 @@ describe('learnInWorker', () => {
     expect(idleWorkerCount()).toBe(0);
     await closeWorkerPool();
     expect(idleWorkerCount()).toBe(0);
+  });
+
+  it('renders a sound file in a worker exactly as on the main thread, and passes on refusals a member can fix', async () => {
+    const melody = parseMelodyText('c4 d4 e4 f4 g4 e4 c4 d4 e4');
+    const [inWorker, onMain] = await Promise.all([renderAudioInWorker(melody, 'ogg', 'tiny'), renderAudioFile(melody, 'ogg', { name: 'tiny' })]);
+    expect(inWorker.bytes.byteLength).toBeGreaterThan(1000);
+    expect(Buffer.from(inWorker.bytes).equals(Buffer.from(onMain.bytes))).toBe(true);
+    expect(inWorker).toMatchObject({ mime: onMain.mime, durationSeconds: onMain.durationSeconds, filename: onMain.filename });
+    const empty = { ...melody, events: [] };
+    const refused = renderAudioInWorker(empty, 'ogg');
+    await expect(refused).rejects.toBeInstanceOf(AudioRequestError);
+    await expect(refused).rejects.toThrow(/the melody is empty/);
   });
 
   it('stops soon when cancelled, with the signal reason', async () => {
