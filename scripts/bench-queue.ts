@@ -42,6 +42,8 @@ await registerCommands(config);
 const bot = await startBot(config, { logger: createLogger({ level: 'warn' }) });
 try {
   const started = performance.now();
+  // CPU time of the whole process, worker threads included: busy cores = CPU time / wall time
+  const cpuBefore = process.cpuUsage();
   for (let i = 0; i < jobs; i++) {
     const sent = fake.sendInteraction({
       kind: 'command',
@@ -60,6 +62,8 @@ try {
     { timeoutMs: 6 * 60 * 60 * 1000, intervalMs: 250, what: 'every job to finish' },
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const coresBusy = (cpu.user + cpu.system) / 1e6 / seconds;
   const failed = finished.filter((j) => j.state !== 'done');
   const learnedAt = finished
     .map((j) => readTrainResult(j.result)?.models[0]?.learnedAtEpoch ?? null)
@@ -75,10 +79,11 @@ try {
     jobsPerHour: Math.round((jobs / seconds) * 3600),
     learnedAt,
     cpus: os.cpus().length,
+    coresBusy: Number(coresBusy.toFixed(2)),
   };
   process.stdout.write(`${JSON.stringify(row)}\n`);
   process.stdout.write(
-    `\n${engine}: ${jobs} × ${values.model} until learned on ${workers} worker(s): ${row.seconds} s → ${row.jobsPerHour} jobs/hour (${row.secondsPerJob} s/job wall)${failed.length ? ` — ${failed.length} FAILED` : ''}\n`,
+    `\n${engine}: ${jobs} × ${values.model} until learned on ${workers} worker(s): ${row.seconds} s → ${row.jobsPerHour} jobs/hour (${row.secondsPerJob} s/job wall), ${row.coresBusy} of ${row.cpus} cores busy on average${failed.length ? ` — ${failed.length} FAILED` : ''}\n`,
   );
 } finally {
   await bot.stop();
