@@ -237,6 +237,7 @@ async function learnCommand(args: string[], io: Io, demo: boolean): Promise<void
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
   try {
+    let startEpoch: number | undefined;
     const result = await learnMelody(melody, {
       model: model as ModelName,
       engine: engineOption(values.engine),
@@ -250,8 +251,11 @@ async function learnCommand(args: string[], io: Io, demo: boolean): Promise<void
       saveTo: values.save,
       signal: controller.signal,
       onEpoch: bar
-        ? (r) =>
-            bar.update({ epoch: r.epoch, totalEpochs: r.epochs, loss: r.loss, accuracy: r.accuracy, elapsedMs: r.elapsedMs })
+        ? (r) => {
+            // a resumed run reports its first epoch as startEpoch + 1; the pace counts this run's epochs only
+            startEpoch ??= r.epoch - 1;
+            bar.update({ epoch: r.epoch, totalEpochs: r.epochs, loss: r.loss, accuracy: r.accuracy, elapsedMs: r.elapsedMs, startEpoch });
+          }
         : undefined,
     });
     bar?.done();

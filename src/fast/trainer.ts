@@ -110,10 +110,12 @@ export async function trainFast(melodyInput: Melody | readonly MelodyEvent[], op
     const batchSize = net.batchSize;
     const inOrder = Array.from({ length: samples }, (_, i) => i);
     let lastYield = performance.now();
+    let firstEpochStartedAt: number | undefined;
 
     for (let epoch = startEpoch; epoch < targetEpochs; epoch++) {
       if (signal?.aborted) break;
       const epochStartedAt = performance.now();
+      firstEpochStartedAt ??= epochStartedAt;
       const order = spec.shuffle ? permutation(samples, createRng(deriveSeed(seed, 'shuffle', epoch))) : inOrder;
       net.resetState();
       let lossSum = 0;
@@ -171,7 +173,7 @@ export async function trainFast(melodyInput: Melody | readonly MelodyEvent[], op
           epochs: targetEpochs,
           loss,
           accuracy,
-          elapsedMs: now - startedAt,
+          elapsedMs: now - (firstEpochStartedAt ?? startedAt),
           epochMs: now - epochStartedAt,
           ...(learned === undefined ? {} : { learned }),
         });

@@ -47,7 +47,10 @@ export interface EpochReport {
   readonly epochs: number;
   readonly loss: number;
   readonly accuracy: number;
-  /** Since this run started (including model building). */
+  /**
+   * Training time of this run so far: since its first epoch began, so that elapsed ÷ epochs done
+   * is the pace an ETA needs (building the model or loading tf.js would skew an early estimate).
+   */
   readonly elapsedMs: number;
   /** This epoch alone (training, plus the learned check when one ran). */
   readonly epochMs: number;
@@ -293,6 +296,7 @@ export async function train(melodyInput: Melody | readonly MelodyEvent[], option
 
       let batchesRun = 0;
       let epochStartedAt = performance.now();
+      let firstEpochStartedAt: number | undefined;
       resetStates(model);
       await model.fitDataset(batches, {
         epochs: targetEpochs,
@@ -303,6 +307,7 @@ export async function train(melodyInput: Melody | readonly MelodyEvent[], option
             currentEpoch = epoch;
             batchesRun = 0;
             epochStartedAt = performance.now();
+            firstEpochStartedAt ??= epochStartedAt;
             if (signal?.aborted) model.stopTraining = true;
           },
           onBatchBegin: async () => {
@@ -346,7 +351,7 @@ export async function train(melodyInput: Melody | readonly MelodyEvent[], option
               epochs: targetEpochs,
               loss,
               accuracy,
-              elapsedMs: now - startedAt,
+              elapsedMs: now - (firstEpochStartedAt ?? startedAt),
               epochMs: now - epochStartedAt,
               ...(learned === undefined ? {} : { learned }),
             });

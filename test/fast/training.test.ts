@@ -130,6 +130,19 @@ describe('trainFast options', () => {
     disposeModel(result.model);
   });
 
+  it('reports training time without the set-up, on both engines, so that an ETA is right from epoch 1', async () => {
+    for (const run of [trainFast, train] as const) {
+      const reports: { elapsedMs: number; epochMs: number }[] = [];
+      const result = await run(nabiya(), { model: 'mlp', epochs: 3, seed: 2, onEpoch: (r) => void reports.push(r) });
+      disposeModel(result.model);
+      expect(reports).toHaveLength(3);
+      // epoch 1's elapsed time is that epoch alone — building the model (hundreds of ms) is not in it
+      expect(reports[0]!.elapsedMs).toBeCloseTo(reports[0]!.epochMs, 6);
+      expect(reports[2]!.elapsedMs).toBeGreaterThanOrEqual(reports[1]!.elapsedMs + reports[2]!.epochMs - 1e-6);
+      expect(result.elapsedMs).toBeGreaterThan(reports[2]!.elapsedMs);
+    }
+  });
+
   it('cancels between batches and keeps only completed epochs', async () => {
     const controller = new AbortController();
     const result = await trainFast(nabiya(), {
