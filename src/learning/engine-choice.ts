@@ -17,7 +17,7 @@ export function isEngineName(value: string): value is EngineName {
 /** Reads NABI_ENGINE (default fast); a clear error for anything else. */
 export function engineFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): EngineName {
   const v = (env[ENGINE_ENV] ?? '').trim().toLowerCase();
-  // The fast engine computes the same mathematics as tf.js (tested against its autodiff) 40–80×
+  // The fast engine computes the same mathematics as tf.js (tested against its autodiff) 40–90×
   // faster, so it is the default; NABI_ENGINE=tfjs selects the reference engine.
   if (v === '') return 'fast';
   if (isEngineName(v)) return v;
