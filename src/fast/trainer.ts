@@ -19,7 +19,7 @@ import { makeDataset } from '../learning/dataset.ts';
 import type { Dataset } from '../learning/dataset.ts';
 import { saveCheckpoint } from '../learning/persistence.ts';
 import { createRng, deriveSeed, permutation } from '../learning/random.ts';
-import { prepareTraining } from '../learning/train.ts';
+import { prepareTraining, trainResult } from '../learning/train.ts';
 import type { TrainOptions, TrainResult } from '../learning/train.ts';
 import type { Vocabulary } from '../learning/vocabulary.ts';
 import { copyOptimizerIn, copyOptimizerOut, copyWeightsOut, netFromModel } from './bridge.ts';
@@ -80,7 +80,8 @@ export function fastSingsBack(net: FastNet, spec: ModelSpec, vocabulary: Vocabul
 /** Trains one model on one melody with the fast engine. The returned model belongs to the caller. */
 export async function trainFast(melodyInput: Melody | readonly MelodyEvent[], options: FastTrainOptions = {}): Promise<FastTrainResult> {
   const startedAt = performance.now();
-  const { melody, targetEpochs, checkEvery, checkLearned, backend, setup } = await prepareTraining(melodyInput, options);
+  const prepared = await prepareTraining(melodyInput, options);
+  const { melody, targetEpochs, checkEvery, checkLearned, backend, setup } = prepared;
   const { model, spec, vocabulary, window, seed, startEpoch, history } = setup;
   let learnedAtEpoch = setup.learnedAtEpoch;
   let learnedThisRun = false;
@@ -183,27 +184,5 @@ export async function trainFast(melodyInput: Melody | readonly MelodyEvent[], op
     }
   }
 
-  const epochs = startEpoch + (history.loss.length - initialHistory);
-  const cancelled = !learnedThisRun && signal?.aborted === true && epochs < targetEpochs;
-  return {
-    engine: 'fast',
-    net,
-    model,
-    spec,
-    vocabulary,
-    dataset,
-    window,
-    seed,
-    melody,
-    backend,
-    startEpoch,
-    epochs,
-    targetEpochs,
-    history,
-    learnedAtEpoch,
-    stopReason: learnedThisRun ? 'learned' : cancelled ? 'cancelled' : 'epochs',
-    cancelled,
-    elapsedMs: performance.now() - startedAt,
-    lastCheckpoint,
-  };
+  return { ...trainResult(prepared, initialHistory, signal, { dataset, learnedAtEpoch, learnedThisRun, lastCheckpoint, startedAt }), engine: 'fast', net };
 }

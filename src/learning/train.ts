@@ -245,7 +245,8 @@ export async function prepareTraining(melodyInput: Melody | readonly MelodyEvent
 /** Trains one model on one melody. The returned model belongs to the caller. */
 export async function train(melodyInput: Melody | readonly MelodyEvent[], options: TrainOptions = {}): Promise<TrainResult> {
   const startedAt = performance.now();
-  const { melody, targetEpochs, checkEvery, checkLearned, backend, setup } = await prepareTraining(melodyInput, options);
+  const prepared = await prepareTraining(melodyInput, options);
+  const { melody, targetEpochs, checkEvery, checkLearned, backend, setup } = prepared;
   const { model, spec, vocabulary, window, seed, startEpoch, history } = setup;
   let learnedAtEpoch = setup.learnedAtEpoch;
   let learnedThisRun = false;
@@ -364,13 +365,30 @@ export async function train(melodyInput: Melody | readonly MelodyEvent[], option
     }
   }
 
+  return trainResult(prepared, initialHistory, signal, { dataset, learnedAtEpoch, learnedThisRun, lastCheckpoint, startedAt });
+}
+
+/** How a training loop ended: what both engines' results are built from (trainResult). */
+export interface RunOutcome {
+  readonly dataset: Dataset;
+  readonly learnedAtEpoch: number | null;
+  readonly learnedThisRun: boolean;
+  readonly lastCheckpoint: string | null;
+  /** performance.now() when training was asked for. */
+  readonly startedAt: number;
+}
+
+/** The TrainResult of a run: epochs trained (setup's history grew by this run's), why it stopped. */
+export function trainResult(prepared: PreparedTraining, initialHistory: number, signal: AbortSignal | undefined, run: RunOutcome): TrainResult {
+  const { setup, melody, backend, targetEpochs } = prepared;
+  const { model, spec, vocabulary, window, seed, startEpoch, history } = setup;
   const epochs = startEpoch + (history.loss.length - initialHistory);
-  const cancelled = !learnedThisRun && signal?.aborted === true && epochs < targetEpochs;
+  const cancelled = !run.learnedThisRun && signal?.aborted === true && epochs < targetEpochs;
   return {
     model,
     spec,
     vocabulary,
-    dataset,
+    dataset: run.dataset,
     window,
     seed,
     melody,
@@ -379,10 +397,10 @@ export async function train(melodyInput: Melody | readonly MelodyEvent[], option
     epochs,
     targetEpochs,
     history,
-    learnedAtEpoch,
-    stopReason: learnedThisRun ? 'learned' : cancelled ? 'cancelled' : 'epochs',
+    learnedAtEpoch: run.learnedAtEpoch,
+    stopReason: run.learnedThisRun ? 'learned' : cancelled ? 'cancelled' : 'epochs',
     cancelled,
-    elapsedMs: performance.now() - startedAt,
-    lastCheckpoint,
+    elapsedMs: performance.now() - run.startedAt,
+    lastCheckpoint: run.lastCheckpoint,
   };
 }

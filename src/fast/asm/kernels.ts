@@ -225,7 +225,7 @@ export function rankUpdate(
   for (let i = 0; i < rows; i++) {
     const ai = a + (<usize>i << 2);
     const ro = <usize>i * rowBytes;
-    // the row's gradient, whole vectors: 8 columns at a time in registers over all t
+    // the row's gradient, whole vectors, in registers over all t
     let o: usize = 0;
     if (T == 4) {
       // the common case (an LSTM over a window of 4): the four coefficients stay in registers
@@ -245,7 +245,7 @@ export function rankUpdate(
         else adamVec(W + ro, M + ro, V + ro, o, g, vb1, vb1c, vb2, vb2c, vlrc1, vc2, veps, vtiny);
       }
     } else {
-      // 16 columns at a time (one coefficient load per four vectors), then 8, then 4
+      // 16 columns at a time (one coefficient load per four vectors), then 4
       for (; o + 64 <= vecBytes; o += 64) {
         let g0 = zero;
         let g1 = zero;
@@ -272,26 +272,6 @@ export function rankUpdate(
           adamVec(W + ro, M + ro, V + ro, o + 16, g1, vb1, vb1c, vb2, vb2c, vlrc1, vc2, veps, vtiny);
           adamVec(W + ro, M + ro, V + ro, o + 32, g2, vb1, vb1c, vb2, vb2c, vlrc1, vc2, veps, vtiny);
           adamVec(W + ro, M + ro, V + ro, o + 48, g3, vb1, vb1c, vb2, vb2c, vlrc1, vc2, veps, vtiny);
-        }
-      }
-      for (; o + 32 <= vecBytes; o += 32) {
-        let g0 = zero;
-        let g1 = zero;
-        let ap = ai;
-        let dp = d + o;
-        for (let k = 0; k < T; k++) {
-          const c = v128.load32_splat(ap);
-          g0 = f32x4.relaxed_madd(c, v128.load(dp), g0);
-          g1 = f32x4.relaxed_madd(c, v128.load(dp, 16), g1);
-          ap += aStrideBytes;
-          dp += dStrideBytes;
-        }
-        if (update == 0) {
-          v128.store(grad + ro + o, g0);
-          v128.store(grad + ro + o, g1, 16);
-        } else {
-          adamVec(W + ro, M + ro, V + ro, o, g0, vb1, vb1c, vb2, vb2c, vlrc1, vc2, veps, vtiny);
-          adamVec(W + ro, M + ro, V + ro, o + 16, g1, vb1, vb1c, vb2, vb2c, vlrc1, vc2, veps, vtiny);
         }
       }
       for (; o < vecBytes; o += 16) {
