@@ -93,13 +93,9 @@ function runTask<T>(request: WorkerRequest, options: ThreadOptions, onEpoch?: (r
     const heapMb = options.maxOldGenerationSizeMb ?? 1024;
     const key = poolKey(url, heapMb);
     // A warm worker when one is idle (the task goes as a message), else a new thread (as workerData).
-    let worker = takeIdleWorker(key);
-    if (worker) {
-      worker.postMessage({ type: 'task', request } satisfies TaskMessage);
-    } else {
-      worker = new Worker(url, { workerData: request, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
-    }
-    const thread = worker;
+    const idle = takeIdleWorker(key);
+    idle?.postMessage({ type: 'task', request } satisfies TaskMessage);
+    const thread = idle ?? new Worker(url, { workerData: request, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
     const flag = new Int32Array(request.abortFlag);
     let settled = false;
     let graceTimer: NodeJS.Timeout | undefined;
